@@ -1,0 +1,25 @@
+"""Exceptions raised by the pure domain."""
+
+from __future__ import annotations
+
+
+class DomainError(ValueError):
+    """A request the domain can never honour (bad quantity, past deadline, unknown province)."""
+
+
+class UnknownProvince(DomainError):
+    """A province slug that is not one of Iran's 31 provinces."""
+
+    def __init__(self, code: str) -> None:
+        super().__init__(f"unknown province: {code!r}")
+        self.code = code
+
+
+class IllegalTransition(DomainError):
+    """A status change that the state machine does not allow."""
+
+    def __init__(self, machine: str, current: str, target: str) -> None:
+        super().__init__(f"{machine} cannot go from {current!r} to {target!r}")
+        self.machine = machine
+        self.current = current
+        self.target = target

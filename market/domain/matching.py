@@ -1,0 +1,261 @@
+"""The online matching engine: which businesses get an order's units (DESIGN.md, P1–P8).
+
+One pass, deterministic, pure:
+
+1. Eligible businesses are approved, not paused, list the kit, have capacity and never declined
+   this order (P8).
+2. They are grouped by distance from the delivery province (whole km between capitals, 0 inside
+   it); groups are visited nearest first (P2).
+3. Each business's room is the capacity rule's free capacity for *its* production deadline
+   (``needed_by`` minus transit days from its province), so nothing it takes can overbook it (P1).
+4. Inside a group, the lower utilization goes first, then the lower id (P4). Each chosen business
+   takes all it can of what is left (P5: few splits), up to ``max_splits`` jobs for the order.
+5. A business whose room is below its ``min_lot`` is passed over (P5). Before the walk moves to a
+   farther group, and after it, the nearest passed-over business whose room covers the whole
+   remainder takes it as the order's last remainder: no unit goes farther while a nearer
+   business could take it (P2), and a job below a min_lot is always the last remainder (P5).
+6. What no business can take stays unallocated (P3); a second pass over the result finds nothing
+   to do (P6). Every allocation carries its explanation (P7).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from datetime import date, timedelta
+from functools import cached_property
+from typing import Any
+
+from . import geo
+from .capacity import Commitment, Schedule
+from .errors import DomainError, UnknownProvince
+
+MAX_SPLITS = 5
+APPROVED = "approved"
+
+RULE_NEAREST = "nearest_first"
+RULE_NEAREST_LOWEST_UTILIZATION = "nearest_first_lowest_utilization"
+RULE_LAST_REMAINDER = "last_remainder_below_min_lot"
+
+
+@dataclass(frozen=True, eq=False)
+class Business:
+    """A candidate producer as matching sees it. ``jobs`` are its open commitments (offered,
+    accepted, in production); the :attr:`schedule` built from them is computed once."""
+
+    id: int
+    province: str
+    weekly_capacity: int
+    kits: frozenset[str]
+    min_lot: int = 1
+    status: str = APPROVED
+    paused: bool = False
+    jobs: tuple[Commitment, ...] = ()
+
+    @cached_property
+    def schedule(self) -> Schedule:
+        return Schedule(self.weekly_capacity, self.jobs)
+
+
+@dataclass(frozen=True)
+class OrderToMatch:
+    """What matching needs of an order: ``quantity`` is what is still to place; ``live_jobs`` is
+    how many jobs it already holds (they count toward ``max_splits``)."""
+
+    id: int
+    kit: str
+    quantity: int
+    delivery_province: str
+    needed_by: date
+    declined_by: frozenset[int] = frozenset()
+    live_jobs: int = 0
+
+
+@dataclass(frozen=True, slots=True)
+class Explanation:
+    """Why a business was chosen (P7); stored with the job."""
+
+    distance_km: int
+    same_province: bool
+    tier: int
+    transit_days: int
+    production_deadline: date
+    free_capacity_before: int
+    utilization_before: float
+    equally_near_with_room: int
+    rule: str
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "distance_km": self.distance_km,
+            "same_province": self.same_province,
+            "tier": self.tier,
+            "transit_days": self.transit_days,
+            "production_deadline": self.production_deadline.isoformat(),
+            "free_capacity_before": self.free_capacity_before,
+            "utilization_before": round(self.utilization_before, 4),
+            "equally_near_with_room": self.equally_near_with_room,
+            "rule": self.rule,
+        }
+
+
+@dataclass(frozen=True, slots=True)
+class Allocation:
+    """One job to offer: ``quantity`` units of the order to ``business_id``, due ``due_date``."""
+
+    business_id: int
+    quantity: int
+    due_date: date
+    explanation: Explanation
+
+
+@dataclass(frozen=True)
+class MatchResult:
+    order_id: int
+    allocations: tuple[Allocation, ...]
+    unallocated: int
+    considered: int = field(default=0)
+
+    @property
+    def allocated(self) -> int:
+        return sum(a.quantity for a in self.allocations)
+
+
+def production_deadline(needed_by: date, business_province: str, delivery_province: str) -> date:
+    """The date a business must finish by so that the kits arrive by ``needed_by``."""
+    return needed_by - timedelta(days=geo.transit_days(business_province, delivery_province))
+
+
+def is_eligible(business: Business, order: OrderToMatch) -> bool:
+    """Whether a business may receive offers for this order at all (before capacity)."""
+    return (
+        business.status == APPROVED
+        and not business.paused
+        and business.weekly_capacity > 0
+        and order.kit in business.kits
+        and business.id not in order.declined_by
+    )
+
+
+def validate_order(order: OrderToMatch, today: date, max_splits: int = MAX_SPLITS) -> None:
+    """:raises DomainError: for what matching can never honour."""
+    if order.quantity <= 0:
+        raise DomainError(f"quantity to place must be positive, got {order.quantity}")
+    if order.needed_by <= today:
+        raise DomainError(f"needed_by {order.needed_by.isoformat()} is not after {today.isoformat()}")
+    if order.delivery_province not in geo.BY_CODE:
+        raise UnknownProvince(order.delivery_province)
+    if max_splits < 1:
+        raise DomainError(f"max_splits must be at least 1, got {max_splits}")
+    if order.live_jobs < 0:
+        raise DomainError(f"live_jobs cannot be negative, got {order.live_jobs}")
+
+
+def match_order(
+    order: OrderToMatch,
+    candidates: Iterable[Business],
+    today: date,
+    max_splits: int = MAX_SPLITS,
+) -> MatchResult:
+    """The jobs to offer for ``order`` among ``candidates`` (any order, any eligibility).
+
+    :raises DomainError: quantity ≤ 0, ``needed_by`` not after ``today``, ``max_splits`` < 1, or
+        the same business id twice among the candidates.
+    :raises UnknownProvince: for the delivery province or a candidate's province.
+    """
+    validate_order(order, today, max_splits)
+    dist_row = geo.DISTANCE_KM[order.delivery_province]
+    kit, declined = order.kit, order.declined_by
+    groups: dict[int, list[Business]] = {}
+    seen: set[int] = set()
+    for b in candidates:
+        if b.id in seen:
+            raise DomainError(f"business {b.id} is listed twice among the candidates")
+        seen.add(b.id)
+        if b.status != APPROVED or b.paused or b.weekly_capacity <= 0 or kit not in b.kits:
+            continue
+        if b.id in declined:
+            continue
+        try:
+            d = dist_row[b.province]
+        except KeyError:
+            raise UnknownProvince(b.province) from None
+        group = groups.get(d)
+        if group is None:
+            groups[d] = [b]
+        else:
+            group.append(b)
+
+    remaining = order.quantity
+    slots = max_splits - order.live_jobs
+    allocations: list[Allocation] = []
+    # businesses passed over for min_lot, in visiting order: (business, free, explanation parts)
+    passed: list[_Passed] = []
+    considered = 0
+    tier = 0
+    for d in sorted(groups):
+        if remaining == 0 or slots <= 0:
+            break
+        # A nearer business passed over for its min_lot that can take the whole remainder gets it
+        # before any unit goes farther (P2 outranks the min_lot preference for the last remainder).
+        if passed and _give_remainder(passed, remaining, allocations):
+            remaining = 0
+            break
+        tier += 1
+        transit = 1 + d // geo.TRANSIT_KM_PER_DAY
+        due = order.needed_by - timedelta(days=transit)
+        with_room = []
+        for b in groups[d]:
+            sched = b.schedule
+            free = sched.free_until(due, today)
+            considered += 1
+            if free > 0:
+                with_room.append((sched.utilization(today), b.id, b, free))
+        if not with_room:
+            continue
+        with_room.sort(key=_fairness_key)
+        equals = len(with_room)
+        rule = RULE_NEAREST if equals == 1 else RULE_NEAREST_LOWEST_UTILIZATION
+        for util, _, b, free in with_room:
+            if remaining == 0 or slots <= 0:
+                break
+            take = free if free < remaining else remaining
+            if take < b.min_lot and take < remaining:
+                passed.append((b, free, d, tier, transit, due, util, equals))
+                continue
+            why = rule if take >= b.min_lot else RULE_LAST_REMAINDER
+            allocations.append(
+                Allocation(
+                    b.id, take, due, Explanation(d, d == 0, tier, transit, due, free, util, equals, why)
+                )
+            )
+            remaining -= take
+            slots -= 1
+
+    if remaining and slots > 0 and passed and _give_remainder(passed, remaining, allocations):
+        remaining = 0
+    return MatchResult(order.id, tuple(allocations), remaining, considered)
+
+
+_Passed = tuple[Business, int, int, int, int, date, float, int]
+
+
+def _give_remainder(passed: list[_Passed], remaining: int, allocations: list[Allocation]) -> bool:
+    """Give the whole remainder to the first (nearest, then least utilized) business passed over
+    for its min_lot whose room covers it; say whether one did."""
+    for b, free, d, tier, transit, due, util, equals in passed:
+        if free >= remaining:
+            allocations.append(
+                Allocation(
+                    b.id,
+                    remaining,
+                    due,
+                    Explanation(d, d == 0, tier, transit, due, free, util, equals, RULE_LAST_REMAINDER),
+                )
+            )
+            return True
+    return False
+
+
+def _fairness_key(entry: tuple[float, int, Business, int]) -> tuple[float, int]:
+    return entry[0], entry[1]

@@ -1,0 +1,185 @@
+"""Order and job state machines, and the order status derived from its jobs.
+
+Statuses are exactly those of the public API. Every status change goes through
+:meth:`StateMachine.transition`, which refuses a move the table does not list.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from types import MappingProxyType
+
+from .errors import DomainError, IllegalTransition
+
+# Job statuses
+OFFERED = "offered"
+ACCEPTED = "accepted"
+IN_PRODUCTION = "in_production"
+SHIPPED = "shipped"
+DELIVERED = "delivered"
+DECLINED = "declined"
+EXPIRED = "expired"
+CANCELLED = "cancelled"
+# Order statuses beyond the shared ones
+PENDING = "pending"
+AWAITING_CAPACITY = "awaiting_capacity"
+ALLOCATED = "allocated"
+
+JOB_STATUSES: tuple[str, ...] = (
+    OFFERED,
+    ACCEPTED,
+    IN_PRODUCTION,
+    SHIPPED,
+    DELIVERED,
+    DECLINED,
+    EXPIRED,
+    CANCELLED,
+)
+ORDER_STATUSES: tuple[str, ...] = (
+    PENDING,
+    AWAITING_CAPACITY,
+    ALLOCATED,
+    IN_PRODUCTION,
+    SHIPPED,
+    DELIVERED,
+    CANCELLED,
+)
+#: jobs whose units count as allocated to the order (API.md invariant)
+LIVE_JOB_STATUSES = frozenset({OFFERED, ACCEPTED, IN_PRODUCTION, SHIPPED, DELIVERED})
+#: jobs that hold a business's capacity (DESIGN.md capacity rule)
+OPEN_JOB_STATUSES = frozenset({OFFERED, ACCEPTED, IN_PRODUCTION})
+#: jobs an admin may still move to another business, or a buyer cancel
+CANCELLABLE_JOB_STATUSES = OPEN_JOB_STATUSES
+
+
+class StateMachine:
+    """A transition table: ``table[current]`` is the set of statuses reachable in one move."""
+
+    def __init__(self, name: str, table: Mapping[str, Iterable[str]]) -> None:
+        self.name = name
+        self.table: Mapping[str, frozenset[str]] = MappingProxyType(
+            {k: frozenset(v) for k, v in table.items()}
+        )
+        unknown = {t for targets in self.table.values() for t in targets} - set(self.table)
+        if unknown:
+            raise ValueError(f"{name}: targets without a row: {sorted(unknown)}")
+
+    @property
+    def statuses(self) -> frozenset[str]:
+        return frozenset(self.table)
+
+    def can(self, current: str, target: str) -> bool:
+        return target in self.table.get(current, ())
+
+    def is_terminal(self, status: str) -> bool:
+        return not self.table.get(status)
+
+    def transition(self, current: str, target: str) -> str:
+        """The new status.
+
+        :raises IllegalTransition: if the table does not allow ``current`` → ``target``
+            (including an unknown status on either side).
+        """
+        if target not in self.table.get(current, ()):
+            raise IllegalTransition(self.name, current, target)
+        return target
+
+
+JOB = StateMachine(
+    "job",
+    {
+        OFFERED: {ACCEPTED, DECLINED, EXPIRED, CANCELLED},
+        ACCEPTED: {IN_PRODUCTION, SHIPPED, CANCELLED},
+        # progress reports keep a job in production
+        IN_PRODUCTION: {IN_PRODUCTION, SHIPPED, CANCELLED},
+        SHIPPED: {DELIVERED},
+        DELIVERED: set(),
+        DECLINED: set(),
+        EXPIRED: set(),
+        CANCELLED: set(),
+    },
+)
+
+ORDER = StateMachine(
+    "order",
+    {
+        PENDING: {AWAITING_CAPACITY, ALLOCATED, CANCELLED},
+        AWAITING_CAPACITY: {ALLOCATED, IN_PRODUCTION, CANCELLED},
+        ALLOCATED: {AWAITING_CAPACITY, IN_PRODUCTION, SHIPPED, CANCELLED},
+        # a declined/expired/reassigned share sends an order back to waiting or to allocated
+        IN_PRODUCTION: {AWAITING_CAPACITY, ALLOCATED, SHIPPED, CANCELLED},
+        SHIPPED: {DELIVERED},
+        DELIVERED: set(),
+        CANCELLED: set(),
+    },
+)
+
+
+@dataclass(frozen=True, slots=True)
+class JobShare:
+    """A job as the order's status sees it."""
+
+    status: str
+    quantity: int
+
+
+@dataclass(frozen=True, slots=True)
+class OrderTally:
+    allocated: int
+    unallocated: int
+    status: str
+
+
+def tally_order(
+    quantity: int, jobs: Iterable[JobShare], *, matched: bool, cancelled: bool = False
+) -> OrderTally:
+    """Allocated and unallocated units and the status they imply.
+
+    ``matched`` is whether matching has run for the order at least once (before that it is
+    ``pending``). Only live jobs (offered … delivered) count as allocated.
+
+    :raises DomainError: if live jobs hold more units than the order has.
+    """
+    live = [j for j in jobs if j.status in LIVE_JOB_STATUSES]
+    allocated = sum(j.quantity for j in live)
+    unallocated = quantity - allocated
+    if unallocated < 0:
+        raise DomainError(f"jobs hold {allocated} units of an order of {quantity}")
+    if cancelled:
+        status = CANCELLED
+    elif not matched:
+        status = PENDING
+    elif unallocated > 0:
+        status = AWAITING_CAPACITY
+    elif all(j.status == DELIVERED for j in live):
+        status = DELIVERED
+    elif all(j.status in (SHIPPED, DELIVERED) for j in live):
+        status = SHIPPED
+    elif any(j.status in (IN_PRODUCTION, SHIPPED, DELIVERED) for j in live):
+        status = IN_PRODUCTION
+    else:
+        status = ALLOCATED
+    return OrderTally(allocated, unallocated, status)
+
+
+def check_progress(quantity: int, units_done: int, new_units_done: int) -> int:
+    """The new count of units made.
+
+    :raises DomainError: if it is outside 0 … quantity or lower than what was reported before.
+    """
+    if not 0 <= new_units_done <= quantity:
+        raise DomainError(f"units_done must be between 0 and {quantity}, got {new_units_done}")
+    if new_units_done < units_done:
+        raise DomainError(f"units_done cannot go down from {units_done} to {new_units_done}")
+    return new_units_done
+
+
+def check_received(quantity: int, received: int) -> int:
+    """Units the buyer confirms; the shortfall is ``quantity - received``.
+
+    :raises DomainError: if it is outside 0 … quantity.
+    """
+    if not 0 <= received <= quantity:
+        raise DomainError(f"received_quantity must be between 0 and {quantity}, got {received}")
+    return received
