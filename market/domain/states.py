@@ -183,3 +183,13 @@ def check_received(quantity: int, received: int) -> int:
     if not 0 <= received <= quantity:
         raise DomainError(f"received_quantity must be between 0 and {quantity}, got {received}")
     return received
+
+
+BUSINESS = StateMachine(
+    "business",
+    {
+        "pending": {"approved", "suspended"},
+        "approved": {"suspended"},
+        "suspended": {"approved"},
+    },
+)

@@ -1,0 +1,54 @@
+from __future__ import annotations
+
+from typing import Any
+
+from flask import current_app, request
+from flask_smorest import Blueprint
+
+from ..auth import me, require
+from ..extensions import db, limiter
+from ..schemas.accounts import MeOut, RegisterIn, TokenIn, TokenOut, UserOut
+from ..services import accounts, businesses
+
+blp = Blueprint("accounts", __name__, url_prefix="/api/v1", description="Accounts and tokens")
+
+
+def auth_limit() -> str:
+    return str(current_app.config["RATELIMIT_AUTH"])
+
+
+@blp.post("/auth/register")
+@limiter.limit(auth_limit)
+@blp.arguments(RegisterIn)
+@blp.response(201, UserOut)
+def register(data: dict[str, Any]) -> Any:
+    """Create a buyer or business account (admins come only from `flask create-admin`)."""
+    return accounts.register(data)
+
+
+@blp.post("/auth/token")
+@limiter.limit(auth_limit)
+@blp.arguments(TokenIn)
+@blp.response(200, TokenOut)
+def token(data: dict[str, Any]) -> Any:
+    """Exchange email and password for a bearer token."""
+    value, ttl = accounts.issue_token(data["email"], data["password"])
+    return {"token": value, "token_type": "Bearer", "expires_in": ttl}
+
+
+@blp.post("/auth/revoke")
+@require()
+@blp.response(204)
+def revoke() -> None:
+    """Revoke the bearer token this request carries."""
+    accounts.revoke_token(request.headers.get("Authorization", "").partition(" ")[2].strip())
+
+
+@blp.get("/me")
+@require()
+@blp.response(200, MeOut)
+def whoami() -> Any:
+    user = me()
+    b = businesses.of_user(user) if user.role == "business" else None
+    db.session.rollback()
+    return {**UserOut().dump(user), "business_id": b.id if b else None}

@@ -1,0 +1,144 @@
+"""The application factory, in small named steps."""
+
+from __future__ import annotations
+
+import time
+from typing import Any
+
+from flask import Flask, jsonify, request
+from sqlalchemy import event, text
+from sqlalchemy.engine import Engine
+
+from . import config as config_module
+from . import errors
+from .extensions import api, db, limiter, migrate
+
+
+def create_app(config: dict[str, Any] | None = None) -> Flask:
+    """Build the app. ``config`` overrides what the environment says (tests pass theirs here).
+
+    :raises ConfigError: for a configuration that cannot work (e.g. RQ jobs without REDIS_URL).
+    """
+    app = Flask(__name__, instance_path=str(config_module.INSTANCE_DIR), instance_relative_config=False)
+    cfg = config_module.load(**(config or {}))
+    config_module.check(cfg)
+    app.config.update(cfg)
+    init_extensions(app)
+    register_api(app)
+    register_errors(app)
+    register_health(app)
+    register_sweeps(app)
+    register_cli(app)
+    return app
+
+
+def init_extensions(app: Flask) -> None:
+    from . import auth
+
+    db.init_app(app)
+    with app.app_context():
+        if db.engine.dialect.name == "sqlite":
+            configure_sqlite(db.engine)
+    migrate.init_app(
+        app,
+        db,
+        directory=str(config_module.INSTANCE_DIR.parent / "migrations"),
+        render_as_batch=True,
+        compare_type=True,
+    )
+    limiter.init_app(app)
+    auth.init_app(app)
+
+
+def configure_sqlite(engine: Engine) -> None:
+    """Make SQLite transactions take the write lock up front (BEGIN IMMEDIATE).
+
+    SQLAlchemy's ``with_for_update()`` compiles to nothing on SQLite, so the matching transaction
+    would otherwise read capacity that another writer is about to take. With every transaction
+    immediate, writers run one at a time and the embedded mode cannot overbook either. The
+    pysqlite driver's own transaction handling is turned off so that our BEGIN is the one used.
+    """
+
+    @event.listens_for(engine, "connect")
+    def on_connect(dbapi_connection: Any, _record: Any) -> None:
+        dbapi_connection.isolation_level = None
+        cursor = dbapi_connection.cursor()
+        cursor.execute("PRAGMA foreign_keys=ON")
+        cursor.execute("PRAGMA busy_timeout=30000")
+        cursor.execute("PRAGMA journal_mode=WAL")
+        cursor.close()
+
+    @event.listens_for(engine, "begin")
+    def on_begin(connection: Any) -> None:
+        connection.exec_driver_sql("BEGIN IMMEDIATE")
+
+
+def register_api(app: Flask) -> None:
+    from .api import BLUEPRINTS
+
+    api.init_app(app)
+    api.spec.components.security_scheme("bearer", {"type": "http", "scheme": "bearer"})
+    for blueprint in BLUEPRINTS:
+        api.register_blueprint(blueprint)
+
+
+def register_errors(app: Flask) -> None:
+    errors.register(app)
+
+
+def register_health(app: Flask) -> None:
+    from .tasks import queue_health
+
+    @app.get("/healthz")
+    @limiter.exempt
+    def healthz() -> Any:
+        body: dict[str, str] = {"status": "ok"}
+        status = 200
+        try:
+            db.session.execute(text("SELECT 1"))
+            body["database"] = "ok"
+        except Exception:
+            body["database"] = "unavailable"
+            status = 503
+        finally:
+            db.session.rollback()
+        try:
+            body["queue"] = queue_health()
+        except Exception:
+            body["queue"] = "unavailable"
+            status = 503
+        if status != 200:
+            body["status"] = "unavailable"
+            body["message"] = "Unavailable: " + ", ".join(k for k, v in body.items() if v == "unavailable")
+        response = jsonify(body)
+        response.status_code = status
+        return response
+
+
+def register_sweeps(app: Flask) -> None:
+    """In the embedded mode there is no scheduler: expiry and the waiting-order sweep run lazily,
+    at most once per SWEEP_INTERVAL_SECONDS, after a request has been answered."""
+    if app.config["JOBS_MODE"] != "inline":
+        return
+    state = {"last": 0.0}
+
+    @app.teardown_request
+    def maybe_sweep(_exc: BaseException | None) -> None:
+        if request.path == "/healthz" or app.config.get("TESTING_NO_LAZY_SWEEP"):
+            return
+        if time.monotonic() - state["last"] < app.config["SWEEP_INTERVAL_SECONDS"]:
+            return
+        state["last"] = time.monotonic()
+        from .services.sweeps import sweep
+
+        try:
+            sweep()
+        except Exception:
+            app.logger.exception("lazy sweep failed")
+            db.session.rollback()
+
+
+def register_cli(app: Flask) -> None:
+    from . import cli
+
+    cli.register(app)

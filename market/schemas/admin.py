@@ -1,0 +1,51 @@
+from __future__ import annotations
+
+from marshmallow import Schema, fields
+
+from .common import PageArgs
+
+
+class ProvinceCapacity(Schema):
+    province = fields.String()
+    weekly_capacity = fields.Integer()
+    committed_units = fields.Integer()
+    utilization = fields.Float()
+
+
+class StatsOut(Schema):
+    orders_by_status = fields.Dict(keys=fields.String(), values=fields.Integer())
+    units_by_status = fields.Dict(keys=fields.String(), values=fields.Integer())
+    capacity_by_province = fields.List(fields.Nested(ProvinceCapacity))
+    unallocated_by_province = fields.Dict(keys=fields.String(), values=fields.Integer())
+    on_time_rate = fields.Float(allow_none=True)
+    units_delivered_by_owner_group = fields.Dict(keys=fields.String(), values=fields.Integer())
+    income_by_owner_group = fields.Dict(keys=fields.String(), values=fields.Integer())
+    as_of = fields.Date()
+
+
+class AuditArgs(PageArgs):
+    entity = fields.String()
+    entity_id = fields.Integer()
+    action = fields.String()
+
+
+class AuditOut(Schema):
+    id = fields.Integer()
+    at = fields.DateTime()
+    actor_id = fields.Integer(allow_none=True)
+    action = fields.String()
+    entity = fields.String()
+    entity_id = fields.Integer(allow_none=True)
+    detail = fields.Dict()
+
+
+class AuditList(Schema):
+    items = fields.List(fields.Nested(AuditOut))
+    total = fields.Integer()
+    page = fields.Integer()
+    per_page = fields.Integer()
+
+
+class Accepted(Schema):
+    message = fields.String()
+    order_id = fields.Integer()

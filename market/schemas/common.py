@@ -1,0 +1,65 @@
+"""Pieces every resource schema shares."""
+
+from __future__ import annotations
+
+from marshmallow import RAISE, Schema, fields, validate
+
+from ..domain import geo
+
+PROVINCE_CODES = tuple(p.code for p in geo.PROVINCES)
+
+
+class StrictSchema(Schema):
+    """Input schemas are allow-lists: an unknown field is an error, never silently dropped."""
+
+    class Meta:
+        unknown = RAISE
+
+
+class PageArgs(StrictSchema):
+    page = fields.Integer(load_default=1, validate=validate.Range(min=1))
+    per_page = fields.Integer(load_default=20, validate=validate.Range(min=1, max=100))
+
+
+def province_field(**kwargs: object) -> fields.String:
+    return fields.String(
+        validate=validate.OneOf(PROVINCE_CODES, error="Must be one of Iran's 31 province codes."), **kwargs
+    )
+
+
+def text(max_len: int, *, required: bool = False, min_len: int = 1, **kwargs: object) -> fields.String:
+    """A trimmed string with a length limit."""
+    return Trimmed(required=required, validate=validate.Length(min=min_len, max=max_len), **kwargs)
+
+
+class Trimmed(fields.String):
+    def _deserialize(self, value, attr, data, **kwargs):  # type: ignore[no-untyped-def]
+        result = super()._deserialize(value, attr, data, **kwargs)
+        return result.strip() if isinstance(result, str) else result
+
+
+class StrictInteger(fields.Integer):
+    """Integers as JSON numbers only: "5" and 5.0 are refused."""
+
+    def __init__(self, **kwargs: object) -> None:
+        super().__init__(strict=True, **kwargs)
+
+    def _validated(self, value):  # type: ignore[no-untyped-def]
+        if isinstance(value, bool):
+            raise self.make_error("invalid", input=value)
+        return super()._validated(value)
+
+
+class Phone(Trimmed):
+    """A phone number: digits with optional +, spaces, dashes, parentheses."""
+
+    def __init__(self, **kwargs: object) -> None:
+        super().__init__(
+            validate=validate.Regexp(r"^\+?[0-9][0-9 ()-]{4,31}$", error="Use digits, spaces, + ( ) - only."),
+            **kwargs,
+        )
+
+
+def strict_bool(**kwargs: object) -> fields.Boolean:
+    """true/false only: not "yes", 1 or "on"."""
+    return fields.Boolean(truthy={True}, falsy={False}, **kwargs)

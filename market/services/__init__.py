@@ -1,0 +1,6 @@
+"""Use cases. Each loads rows, asks the pure domain, writes rows, commits once, then enqueues.
+
+Locks, when a use case takes any, are taken in one global order — orders by ascending id, then
+businesses by ascending id — so concurrent transactions never deadlock. On SQLite every
+transaction starts with BEGIN IMMEDIATE (see ``market.app``), which serialises writers.
+"""

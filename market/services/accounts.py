@@ -1,0 +1,122 @@
+"""Registration, tokens and admins."""
+
+from __future__ import annotations
+
+import secrets
+from datetime import timedelta
+from typing import Any
+
+from argon2 import PasswordHasher
+from argon2.exceptions import InvalidHashError, VerificationError
+from flask import current_app
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
+
+from ..auth import token_digest
+from ..errors import Conflict, Unauthorized
+from ..extensions import db
+from ..models import ApiToken, User
+from .common import audit, now
+
+
+def hasher() -> PasswordHasher:
+    """argon2id with argon2-cffi's defaults (RFC 9106 low-memory: t=3, m=64 MiB, p=4), above
+    OWASP ASVS's minimum; tests may configure a cheaper one through PASSWORD_HASHER."""
+    configured = current_app.config.get("PASSWORD_HASHER")
+    return configured if configured is not None else _DEFAULT_HASHER
+
+
+_DEFAULT_HASHER = PasswordHasher()
+# verified against when the email is unknown, so both answers take as long
+_DUMMY_HASH = _DEFAULT_HASHER.hash("not a real password, only for timing")
+
+
+def normalize_email(email: str) -> str:
+    return email.strip().lower()
+
+
+def find_by_email(email: str) -> User | None:
+    return db.session.scalar(select(User).where(User.email == normalize_email(email)))
+
+
+def register(data: dict[str, Any], *, role: str | None = None, actor: User | None = None) -> User:
+    """Create an account.
+
+    :raises Conflict: if the email is taken, whatever its case.
+    """
+    email = normalize_email(data["email"])
+    if find_by_email(email) is not None:
+        raise Conflict("An account with this email already exists.")
+    user = User(
+        email=email,
+        password_hash=hasher().hash(data["password"]),
+        name=data["name"].strip(),
+        role=role or data["role"],
+        organization=data.get("organization"),
+        phone=data.get("phone"),
+        locale=data.get("locale") or "fa",
+        created_at=now(),
+    )
+    db.session.add(user)
+    try:
+        db.session.flush()
+    except IntegrityError:  # a concurrent registration won the race
+        db.session.rollback()
+        raise Conflict("An account with this email already exists.") from None
+    audit(actor or user, "user.registered", "user", user.id, role=user.role)
+    db.session.commit()
+    return user
+
+
+def check_password(email: str, password: str) -> User | None:
+    """The user if the pair is right, else None (in about the same time either way)."""
+    user = find_by_email(email)
+    try:
+        hasher().verify(user.password_hash if user else _DUMMY_HASH, password)
+    except (VerificationError, InvalidHashError):
+        return None
+    if user is None:
+        return None
+    if hasher().check_needs_rehash(user.password_hash):
+        user.password_hash = hasher().hash(password)
+    return user
+
+
+def issue_token(email: str, password: str) -> tuple[str, int]:
+    """A new bearer token and its lifetime in seconds.
+
+    :raises Unauthorized: on a wrong email/password pair.
+    """
+    user = check_password(email, password)
+    if user is None:
+        db.session.rollback()
+        raise Unauthorized("Wrong email or password.")
+    token = secrets.token_urlsafe(32)
+    ttl = timedelta(hours=current_app.config["TOKEN_TTL_HOURS"])
+    moment = now()
+    db.session.add(
+        ApiToken(user_id=user.id, token_hash=token_digest(token), created_at=moment, expires_at=moment + ttl)
+    )
+    db.session.commit()
+    return token, int(ttl.total_seconds())
+
+
+def revoke_token(token: str) -> bool:
+    row = db.session.scalar(select(ApiToken).where(ApiToken.token_hash == token_digest(token)))
+    if row is None or row.revoked_at is not None:
+        return False
+    row.revoked_at = now()
+    db.session.commit()
+    return True
+
+
+def create_admin(email: str, password: str, name: str = "Administrator") -> User:
+    """Make an admin, or promote an existing account and reset its password (the CLI's job)."""
+    user = find_by_email(email)
+    if user is None:
+        return register({"email": email, "password": password, "name": name}, role="admin")
+    user.role = "admin"
+    user.password_hash = hasher().hash(password)
+    audit(None, "user.made_admin", "user", user.id)
+    db.session.commit()
+    return user

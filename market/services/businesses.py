@@ -1,0 +1,173 @@
+"""The micro-producers: sign-up, profile, approval and suspension."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import func, select
+
+from ..domain import states
+from ..domain.capacity import Schedule
+from ..errors import Conflict, Invalid, NotFound
+from ..extensions import db
+from ..models import Business, Job, Kit, User
+from ..tasks import enqueue
+from .common import audit, lock_order, move_job, now, refresh_order_status, today
+from .matching import open_commitments
+
+REMATCH_WAITING = "workers.jobs.rematch_waiting"
+
+
+@dataclass(frozen=True)
+class BusinessFigures:
+    committed_units: int
+    utilization: float
+    on_time_rate: float | None
+
+
+def _kits(codes: list[str]) -> list[Kit]:
+    found = list(db.session.scalars(select(Kit).where(Kit.code.in_(codes))))
+    missing = sorted(set(codes) - {k.code for k in found})
+    if missing:
+        raise Invalid.field("kits", f"Unknown kit code(s): {', '.join(missing)}.")
+    inactive = sorted(k.code for k in found if not k.active)
+    if inactive:
+        raise Invalid.field("kits", f"Kit(s) no longer offered: {', '.join(inactive)}.")
+    return found
+
+
+def create(user: User, data: dict[str, Any]) -> Business:
+    """:raises Conflict: if the user already has a business. :raises Invalid: for unknown kits."""
+    if db.session.scalar(select(Business.id).where(Business.owner_id == user.id)) is not None:
+        raise Conflict("You already have a business.")
+    kits = _kits(data.pop("kits"))
+    b = Business(owner_id=user.id, status="pending", created_at=now(), **data)
+    b.kits = kits
+    db.session.add(b)
+    db.session.flush()
+    audit(user, "business.registered", "business", b.id, province=b.province)
+    db.session.commit()
+    return b
+
+
+def visible(user: User, business_id: int, *, lock: bool = False) -> Business:
+    """The business if the user is its owner or an admin.
+
+    :raises NotFound: otherwise (another tenant's business does not exist for you).
+    """
+    q = select(Business).where(Business.id == business_id)
+    if lock:
+        q = q.with_for_update().execution_options(populate_existing=True)
+    b = db.session.scalar(q)
+    if b is None or (user.role != "admin" and b.owner_id != user.id):
+        raise NotFound("No such business.")
+    return b
+
+
+def of_user(user: User) -> Business | None:
+    return db.session.scalar(select(Business).where(Business.owner_id == user.id))
+
+
+def listing(filters: dict[str, Any], page: int, per_page: int) -> tuple[list[Business], int]:
+    q = select(Business)
+    if filters.get("province"):
+        q = q.where(Business.province == filters["province"])
+    if filters.get("status"):
+        q = q.where(Business.status == filters["status"])
+    if filters.get("kit"):
+        q = q.where(Business.kits.any(Kit.code == filters["kit"]))
+    total = db.session.scalar(select(func.count()).select_from(q.subquery())) or 0
+    rows = db.session.scalars(q.order_by(Business.id).limit(per_page).offset((page - 1) * per_page))
+    return list(rows), total
+
+
+def figures(b: Business) -> BusinessFigures:
+    work = open_commitments([b.id])[b.id]
+    schedule = Schedule(b.weekly_capacity, work)
+    shipped = db.session.execute(
+        select(Job.due_date, Job.shipped_at).where(
+            Job.business_id == b.id, Job.status.in_([states.SHIPPED, states.DELIVERED])
+        )
+    ).all()
+    on_time = None
+    if shipped:
+        on_time = sum(1 for due, at in shipped if at is not None and at.date() <= due) / len(shipped)
+    return BusinessFigures(schedule.total_remaining, round(schedule.utilization(today()), 4), on_time)
+
+
+def update(user: User, business_id: int, data: dict[str, Any]) -> Business:
+    """Edit a profile. A capacity cut that would overbook the business is refused; a capacity
+    rise, an unpause or a new kit re-matches waiting orders.
+
+    :raises NotFound: not yours. :raises Conflict: a cut below the committed work.
+    """
+    b = visible(user, business_id, lock=True)
+    more_room = False
+    if "weekly_capacity" in data and data["weekly_capacity"] != b.weekly_capacity:
+        new = data["weekly_capacity"]
+        if new < b.weekly_capacity:
+            schedule = Schedule(new, open_commitments([b.id])[b.id])
+            if not schedule.is_feasible(today()):
+                need = schedule.min_weekly_capacity(today())
+                hint = f" at least {need} a week is needed" if need is not None else ""
+                raise Conflict(f"Your open jobs need more than {new} kits a week:{hint}.")
+        more_room = new > b.weekly_capacity
+    if "paused" in data and b.paused and not data["paused"]:
+        more_room = True
+    if "kits" in data:
+        kits = _kits(data.pop("kits"))
+        more_room = more_room or bool({k.id for k in kits} - {k.id for k in b.kits})
+        b.kits = kits
+    for field, value in data.items():
+        setattr(b, field, value)
+    audit(user, "business.updated", "business", b.id, fields=sorted(data))
+    db.session.commit()
+    if more_room and b.status == "approved" and not b.paused:
+        enqueue(REMATCH_WAITING)
+    return b
+
+
+def approve(admin: User, business_id: int) -> Business:
+    """:raises IllegalTransition: if already approved."""
+    b = visible(admin, business_id, lock=True)
+    b.status = states.BUSINESS.transition(b.status, "approved")
+    b.approved_at = now()
+    b.suspend_reason = None
+    audit(admin, "business.approved", "business", b.id)
+    db.session.commit()
+    enqueue(REMATCH_WAITING)
+    return b
+
+
+def suspend(admin: User, business_id: int, reason: str | None) -> Business:
+    """Suspend a business; its open offers are withdrawn and their units re-matched.
+
+    Locks follow the global order: the affected orders first (ascending), then the business.
+    """
+    if db.session.get(Business, business_id) is None:
+        raise NotFound("No such business.")
+    order_ids = sorted(
+        set(
+            db.session.scalars(
+                select(Job.order_id).where(Job.business_id == business_id, Job.status == states.OFFERED)
+            )
+        )
+    )
+    orders = [lock_order(oid) for oid in order_ids]
+    b = visible(admin, business_id, lock=True)
+    b.status = states.BUSINESS.transition(b.status, "suspended")
+    b.suspend_reason = reason
+    for order in orders:
+        for job in order.jobs:
+            if job.business_id == b.id and job.status == states.OFFERED:
+                move_job(job, states.CANCELLED, admin, reason="business suspended")
+        refresh_order_status(order, admin)
+    audit(admin, "business.suspended", "business", b.id, reason=reason, withdrawn_orders=order_ids)
+    db.session.commit()
+    enqueue(REMATCH_WAITING)
+    return b
+
+
+def kit_codes(b: Business) -> list[str]:
+    return [k.code for k in b.kits]

@@ -1,0 +1,100 @@
+"""Helpers every service uses: the clock, audit entries, job events, row locks, order status."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from flask import current_app
+from sqlalchemy import select
+
+from ..domain import states
+from ..errors import NotFound
+from ..extensions import db
+from ..models import AuditEntry, Job, JobEvent, Order, User
+
+
+def now() -> datetime:
+    """The current time, aware UTC, from the app's clock (tests move it)."""
+    value: datetime = current_app.config["CLOCK"]()
+    return value
+
+
+def today() -> date:
+    """Today's date where the marketplace runs (Asia/Tehran by default)."""
+    return now().astimezone(ZoneInfo(current_app.config["TIMEZONE"])).date()
+
+
+def actor_id(actor: User | None) -> int | None:
+    return actor.id if actor is not None else None
+
+
+def audit(actor: User | None, action: str, entity: str, entity_id: int | None, **detail: Any) -> None:
+    db.session.add(
+        AuditEntry(
+            at=now(),
+            actor_id=actor_id(actor),
+            action=action,
+            entity=entity,
+            entity_id=entity_id,
+            detail=detail,
+        )
+    )
+
+
+def move_job(job: Job, target: str, actor: User | None, **detail: Any) -> None:
+    """Change a job's status through the state machine, writing its event and an audit entry.
+
+    :raises IllegalTransition: for a move the job's table refuses.
+    """
+    before = job.status
+    job.status = states.JOB.transition(before, target)
+    job.updated_at = now()
+    event = JobEvent(
+        at=job.updated_at, actor_id=actor_id(actor), from_status=before, to_status=target, detail=detail
+    )
+    job.events.append(event)
+    audit(
+        actor,
+        f"job.{target}",
+        "job",
+        job.id,
+        order_id=job.order_id,
+        business_id=job.business_id,
+        from_status=before,
+        **detail,
+    )
+
+
+def lock_order(order_id: int) -> Order:
+    """The order, locked for this transaction (FOR UPDATE on PostgreSQL).
+
+    :raises NotFound: if there is no such order.
+    """
+    order = db.session.execute(
+        select(Order).where(Order.id == order_id).with_for_update().execution_options(populate_existing=True)
+    ).scalar_one_or_none()
+    if order is None:
+        raise NotFound("No such order.")
+    return order
+
+
+def tally(order: Order) -> states.OrderTally:
+    return states.tally_order(
+        order.quantity,
+        [states.JobShare(j.status, j.quantity) for j in order.jobs],
+        matched=order.matched_at is not None,
+        cancelled=order.cancelled_at is not None,
+    )
+
+
+def refresh_order_status(order: Order, actor: User | None) -> states.OrderTally:
+    """Derive the order's status from its jobs and store it, through the order's state machine."""
+    t = tally(order)
+    if t.status != order.status:
+        before = order.status
+        order.status = states.ORDER.transition(before, t.status)
+        order.updated_at = now()
+        audit(actor, f"order.{t.status}", "order", order.id, from_status=before)
+    return t

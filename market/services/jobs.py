@@ -1,0 +1,233 @@
+"""Jobs: a business answers its offers, reports progress and ships; the buyer confirms delivery;
+an admin moves a job to another business."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from typing import Any
+
+from flask import current_app
+from sqlalchemy import func, select
+from sqlalchemy.orm import selectinload
+
+from ..domain import geo, states
+from ..domain.capacity import Schedule
+from ..errors import Conflict, Forbidden, NotFound
+from ..extensions import db
+from ..models import Business, Job, JobEvent, Order, User
+from ..tasks import enqueue
+from .common import audit, lock_order, move_job, now, refresh_order_status, today
+from .matching import open_commitments
+
+REMATCH_WAITING = "workers.jobs.rematch_waiting"
+
+
+def _business_id_of(user: User) -> int | None:
+    return db.session.scalar(select(Business.id).where(Business.owner_id == user.id))
+
+
+def visible(user: User, job_id: int) -> Job:
+    """The job if the user is its business, the order's buyer or an admin.
+
+    :raises NotFound: otherwise.
+    """
+    job = db.session.get(Job, job_id)
+    if job is None:
+        raise NotFound("No such job.")
+    if user.role == "admin":
+        return job
+    if user.role == "business" and job.business_id == _business_id_of(user):
+        return job
+    if user.role == "buyer" and job.order.buyer_id == user.id:
+        return job
+    raise NotFound("No such job.")
+
+
+def listing(user: User, filters: dict[str, Any], page: int, per_page: int) -> tuple[list[Job], int]:
+    q = select(Job)
+    if user.role != "admin":
+        q = q.where(Job.business_id == (_business_id_of(user) or -1))
+    if filters.get("status"):
+        q = q.where(Job.status == filters["status"])
+    if filters.get("order_id"):
+        q = q.where(Job.order_id == filters["order_id"])
+    total = db.session.scalar(select(func.count()).select_from(q.subquery())) or 0
+    rows = db.session.scalars(
+        q.options(selectinload(Job.events), selectinload(Job.business), selectinload(Job.order))
+        .order_by(Job.id.desc())
+        .limit(per_page)
+        .offset((page - 1) * per_page)
+    )
+    return list(rows), total
+
+
+def _locked_own_job(user: User, job_id: int, *, as_business: bool) -> tuple[Order, Job]:
+    """Lock the job's order (the global lock order starts with orders), then return both.
+
+    :raises NotFound: the job is not this user's to act on.
+    """
+    job = visible(user, job_id)
+    if as_business and (user.role != "business" or job.business_id != _business_id_of(user)):
+        raise NotFound("No such job.")
+    order = lock_order(job.order_id)
+    job = next(j for j in order.jobs if j.id == job_id)
+    return order, job
+
+
+def accept(user: User, job_id: int) -> Job:
+    """:raises Conflict: if the job is not an open offer or its offer has expired."""
+    order, job = _locked_own_job(user, job_id, as_business=True)
+    if job.status != states.OFFERED:
+        raise Conflict(f"This job is {job.status}: only an open offer can be accepted.")
+    if now() >= job.expires_at:
+        raise Conflict("This offer has expired.")
+    move_job(job, states.ACCEPTED, user)
+    job.accepted_at = job.updated_at
+    refresh_order_status(order, user)
+    db.session.commit()
+    return job
+
+
+def decline(user: User, job_id: int, reason: str | None) -> Job:
+    """Say no to the order: this offer, and any other open offer the business holds for the same
+    order, are declined; the units are re-matched elsewhere and never come back to it (P8).
+
+    :raises Conflict: if the job is not an open offer.
+    """
+    order, job = _locked_own_job(user, job_id, as_business=True)
+    if job.status != states.OFFERED:
+        raise Conflict(f"This job is {job.status}: only an open offer can be declined.")
+    for j in order.jobs:
+        if j.business_id == job.business_id and j.status == states.OFFERED:
+            move_job(j, states.DECLINED, user, reason=reason)
+            j.closed_reason = reason
+    refresh_order_status(order, user)
+    db.session.commit()
+    enqueue(REMATCH_WAITING)
+    return job
+
+
+def progress(user: User, job_id: int, units_done: int) -> Job:
+    """:raises DomainError: units outside 0 … quantity or going down. :raises Conflict: wrong status."""
+    order, job = _locked_own_job(user, job_id, as_business=True)
+    if job.status not in (states.ACCEPTED, states.IN_PRODUCTION):
+        raise Conflict(f"This job is {job.status}: progress is reported once it is accepted.")
+    job.units_done = states.check_progress(job.quantity, job.units_done, units_done)
+    move_job(job, states.IN_PRODUCTION, user, units_done=units_done)
+    refresh_order_status(order, user)
+    db.session.commit()
+    return job
+
+
+def ship(user: User, job_id: int, carrier: str | None, tracking_code: str | None) -> Job:
+    """:raises Conflict: if the job is not accepted or in production."""
+    order, job = _locked_own_job(user, job_id, as_business=True)
+    if job.status not in (states.ACCEPTED, states.IN_PRODUCTION):
+        raise Conflict(f"This job is {job.status}: only an accepted job can ship.")
+    move_job(job, states.SHIPPED, user, carrier=carrier, tracking_code=tracking_code)
+    job.units_done = job.quantity
+    job.shipped_at, job.carrier, job.tracking_code = job.updated_at, carrier, tracking_code
+    refresh_order_status(order, user)
+    db.session.commit()
+    return job
+
+
+def deliver(user: User, job_id: int, received: int, note: str | None) -> Job:
+    """The buyer (or an admin) confirms what arrived; a shortfall is recorded.
+
+    :raises NotFound: not the order's buyer. :raises Conflict: not shipped.
+    """
+    job = visible(user, job_id)
+    if user.role not in ("buyer", "admin"):
+        raise Forbidden("Only the order's buyer or an admin confirms a delivery.")
+    order = lock_order(job.order_id)
+    job = next(j for j in order.jobs if j.id == job_id)
+    if job.status != states.SHIPPED:
+        raise Conflict(f"This job is {job.status}: only a shipped job can be delivered.")
+    received = states.check_received(job.quantity, received)
+    move_job(
+        job, states.DELIVERED, user, received_quantity=received, shortfall=job.quantity - received, note=note
+    )
+    job.delivered_at, job.received_quantity, job.delivery_note = job.updated_at, received, note
+    refresh_order_status(order, user)
+    db.session.commit()
+    return job
+
+
+def reassign(admin: User, job_id: int, business_id: int) -> Job:
+    """Move a job that has not shipped to another business, as a new offer to it.
+
+    :raises NotFound: no such job or business. :raises Conflict: the job has shipped or closed, the
+        business is not approved, lacks the kit or the capacity, or declined this order.
+    """
+    job = visible(admin, job_id)
+    order = lock_order(job.order_id)
+    job = next(j for j in order.jobs if j.id == job_id)
+    target = db.session.scalar(
+        select(Business)
+        .where(Business.id == business_id)
+        .with_for_update()
+        .execution_options(populate_existing=True)
+    )
+    if target is None:
+        raise NotFound("No such business.")
+    if job.status not in states.CANCELLABLE_JOB_STATUSES:
+        raise Conflict(f"This job is {job.status}: only an open job can be reassigned.")
+    if target.id == job.business_id:
+        raise Conflict("The job is already with this business.")
+    if target.status != "approved" or target.paused:
+        raise Conflict("That business is not approved and active.")
+    if order.kit_id not in {k.id for k in target.kits}:
+        raise Conflict("That business does not make this kit.")
+    if any(j.business_id == target.id and j.status == states.DECLINED for j in order.jobs):
+        raise Conflict("That business declined this order.")
+    transit = geo.transit_days(target.province, order.delivery_province)
+    due = order.needed_by - timedelta(days=transit)
+    free = Schedule(target.weekly_capacity, open_commitments([target.id])[target.id]).free_until(due, today())
+    if free < job.quantity:
+        raise Conflict(
+            f"That business can take only {free} of the {job.quantity} units by {due.isoformat()}."
+        )
+    moment = now()
+    move_job(job, states.CANCELLED, admin, reason="reassigned", to_business_id=target.id)
+    job.closed_reason = f"reassigned to business {target.id}"
+    distance = geo.distance_km(target.province, order.delivery_province)
+    explanation = {
+        "distance_km": distance,
+        "same_province": distance == 0,
+        "transit_days": transit,
+        "production_deadline": due.isoformat(),
+        "free_capacity_before": free,
+        "utilization_before": round(
+            Schedule(target.weekly_capacity, open_commitments([target.id])[target.id]).utilization(today()), 4
+        ),
+        "rule": "admin_reassignment",
+        "from_job_id": job.id,
+    }
+    new = Job(
+        order=order,
+        business_id=target.id,
+        quantity=job.quantity,
+        status=states.OFFERED,
+        offered_at=moment,
+        expires_at=moment + timedelta(hours=current_app.config["OFFER_TTL_HOURS"]),
+        due_date=due,
+        match=explanation,
+        updated_at=moment,
+    )
+    db.session.add(new)
+    db.session.flush()
+    new.events.append(
+        JobEvent(
+            at=moment,
+            actor_id=admin.id,
+            from_status=None,
+            to_status=states.OFFERED,
+            detail={"reassigned_from": job.id},
+        )
+    )
+    audit(admin, "job.reassigned", "job", new.id, from_job_id=job.id, business_id=target.id)
+    refresh_order_status(order, admin)
+    db.session.commit()
+    enqueue(REMATCH_WAITING)  # the old business's freed capacity
+    return new

@@ -1,0 +1,188 @@
+"""Orders: posting (idempotently), reading, cancelling, re-running matching."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Callable
+from datetime import timedelta
+from typing import Any
+
+from flask import current_app
+from sqlalchemy import func, select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import selectinload
+
+from ..domain import states
+from ..errors import Conflict, Invalid, NotFound
+from ..extensions import db
+from ..models import IdempotencyKey, Job, Kit, Order, User
+from ..tasks import enqueue
+from .common import audit, lock_order, move_job, now, refresh_order_status, today
+
+MATCH_ORDER = "workers.jobs.match_order"
+REMATCH_WAITING = "workers.jobs.rematch_waiting"
+
+
+def fingerprint(body: dict[str, Any]) -> str:
+    return hashlib.sha256(json.dumps(body, sort_keys=True, default=str).encode()).hexdigest()
+
+
+def _replay(user: User, key: str, print_: str) -> tuple[int, dict[str, Any]] | None:
+    """The first answer for this key, if it was claimed within the last 24 hours.
+
+    :raises Invalid: if the key came with another body.
+    """
+    row = db.session.scalar(
+        select(IdempotencyKey).where(IdempotencyKey.user_id == user.id, IdempotencyKey.key == key)
+    )
+    if row is None:
+        return None
+    if row.created_at < now() - timedelta(hours=current_app.config["IDEMPOTENCY_TTL_HOURS"]):
+        db.session.delete(row)  # expired: the key may be used afresh
+        db.session.flush()
+        return None
+    if row.fingerprint != print_:
+        raise Invalid(
+            "This Idempotency-Key was already used with a different request body.",
+            {"Idempotency-Key": ["already used with a different body"]},
+        )
+    return row.response_status, row.response_body
+
+
+def create(
+    buyer: User, data: dict[str, Any], idempotency_key: str | None, render: Callable[[Order], dict[str, Any]]
+) -> tuple[int, dict[str, Any]]:
+    """Post an order and start its matching. Returns the status and body of the answer, which is
+    the first answer again when the same ``Idempotency-Key`` and body come back within 24 h.
+
+    :raises Invalid: unknown or withdrawn kit, a date too soon, a key reused with another body.
+    """
+    print_ = fingerprint(data)
+    if idempotency_key:
+        replay = _replay(buyer, idempotency_key, print_)
+        if replay is not None:
+            db.session.rollback()
+            return replay
+    kit = db.session.scalar(select(Kit).where(Kit.code == data["kit"]))
+    if kit is None or not kit.active:
+        raise Invalid.field("kit", f"No kit with code {data['kit']} can be ordered.")
+    earliest = today() + timedelta(days=1)
+    if data["needed_by"] < earliest:
+        raise Invalid.field("needed_by", f"Must be {earliest.isoformat()} or later.")
+    moment = now()
+    order = Order(
+        buyer_id=buyer.id,
+        kit=kit,
+        quantity=data["quantity"],
+        delivery_province=data["delivery_province"],
+        delivery_address=data["delivery_address"],
+        needed_by=data["needed_by"],
+        note=data.get("note"),
+        unit_price=kit.unit_price,
+        status=states.PENDING,
+        created_at=moment,
+        updated_at=moment,
+    )
+    db.session.add(order)
+    db.session.flush()
+    audit(
+        buyer,
+        "order.created",
+        "order",
+        order.id,
+        quantity=order.quantity,
+        kit=kit.code,
+        province=order.delivery_province,
+    )
+    body = render(order)
+    if idempotency_key:
+        db.session.add(
+            IdempotencyKey(
+                user_id=buyer.id,
+                key=idempotency_key,
+                fingerprint=print_,
+                order_id=order.id,
+                response_status=201,
+                response_body=body,
+                created_at=moment,
+            )
+        )
+    try:
+        db.session.commit()
+    except IntegrityError:
+        # the same key claimed by a concurrent request: answer as it did
+        db.session.rollback()
+        replay = _replay(buyer, idempotency_key or "", print_) if idempotency_key else None
+        if replay is None:
+            raise
+        return replay
+    enqueue(MATCH_ORDER, order.id, job_id=f"match-order-{order.id}")
+    return 201, body
+
+
+def visible(user: User, order_id: int) -> Order:
+    """The order if the user is its buyer or an admin.
+
+    :raises NotFound: otherwise.
+    """
+    order = db.session.get(Order, order_id)
+    if order is None or (user.role != "admin" and order.buyer_id != user.id):
+        raise NotFound("No such order.")
+    return order
+
+
+def listing(user: User, filters: dict[str, Any], page: int, per_page: int) -> tuple[list[Order], int]:
+    q = select(Order)
+    if user.role != "admin":
+        q = q.where(Order.buyer_id == user.id)
+    if filters.get("status"):
+        q = q.where(Order.status == filters["status"])
+    if filters.get("province"):
+        q = q.where(Order.delivery_province == filters["province"])
+    if filters.get("kit"):
+        q = q.where(Order.kit.has(Kit.code == filters["kit"]))
+    total = db.session.scalar(select(func.count()).select_from(q.subquery())) or 0
+    rows = db.session.scalars(
+        q.options(selectinload(Order.jobs).selectinload(Job.business), selectinload(Order.kit))
+        .order_by(Order.id.desc())
+        .limit(per_page)
+        .offset((page - 1) * per_page)
+    )
+    return list(rows), total
+
+
+def cancel(user: User, order_id: int, reason: str | None) -> Order:
+    """Cancel an order and free the capacity its jobs held.
+
+    :raises NotFound: not yours. :raises Conflict: once any of its jobs has shipped.
+    """
+    visible(user, order_id)
+    order = lock_order(order_id)
+    if order.cancelled_at is not None:
+        raise Conflict("This order is already cancelled.")
+    if any(j.status in (states.SHIPPED, states.DELIVERED) for j in order.jobs):
+        raise Conflict("Part of this order has shipped: it can no longer be cancelled.")
+    for job in order.jobs:
+        if job.status in states.CANCELLABLE_JOB_STATUSES:
+            move_job(job, states.CANCELLED, user, reason="order cancelled")
+    order.cancelled_at = now()
+    order.cancel_reason = reason
+    refresh_order_status(order, user)
+    db.session.commit()
+    enqueue(REMATCH_WAITING)
+    return order
+
+
+def request_rematch(admin: User, order_id: int) -> Order:
+    """Ask matching to run again for the order's unplaced units.
+
+    :raises NotFound: no such order. :raises Conflict: a cancelled or fully placed order.
+    """
+    order = visible(admin, order_id)
+    if order.cancelled_at is not None:
+        raise Conflict("This order is cancelled.")
+    audit(admin, "order.rematch_requested", "order", order.id)
+    db.session.commit()
+    enqueue(MATCH_ORDER, order.id)
+    return order

@@ -1,0 +1,69 @@
+"""The one seam between "something should happen next" and how it happens.
+
+``enqueue("workers.jobs.match_order", order_id)`` runs the job right away in-process in the
+embedded mode, or puts it on the RQ queue in the scaled mode. Nothing else knows which. Callers
+enqueue only after their commit; if Redis is unreachable the work is not lost: the database still
+says what is waiting, and the periodic sweep finds it.
+"""
+
+from __future__ import annotations
+
+import importlib
+from typing import Any
+
+from flask import current_app
+from redis import Redis
+from redis.exceptions import RedisError
+from rq import Queue
+
+JOB_TIMEOUT_SECONDS = 120
+
+
+def redis_connection() -> Redis:
+    ext = current_app.extensions.setdefault("market_redis", {})
+    if "conn" not in ext:
+        ext["conn"] = Redis.from_url(
+            current_app.config["REDIS_URL"], socket_connect_timeout=2, socket_timeout=5
+        )
+    conn: Redis = ext["conn"]
+    return conn
+
+
+def queue() -> Queue:
+    return Queue(current_app.config["RQ_QUEUE"], connection=redis_connection())
+
+
+def resolve(path: str) -> Any:
+    module, _, name = path.rpartition(".")
+    return getattr(importlib.import_module(module), name)
+
+
+def enqueue(path: str, *args: Any, job_id: str | None = None) -> bool:
+    """Run or queue the job at dotted ``path`` with ``args``; say whether it was handed over.
+
+    Inline failures are logged, not raised: the caller's transaction is already committed and the
+    sweep retries what is still waiting.
+    """
+    if current_app.config["JOBS_MODE"] == "inline":
+        try:
+            resolve(path)(*args)
+        except Exception:
+            current_app.logger.exception("inline job %s%r failed; the sweep will retry", path, args)
+            return False
+        return True
+    try:
+        queue().enqueue(
+            path, *args, job_id=job_id, job_timeout=JOB_TIMEOUT_SECONDS, result_ttl=300, failure_ttl=24 * 3600
+        )
+    except RedisError:
+        current_app.logger.warning("queue unreachable: %s%r left for the sweep", path, args)
+        return False
+    return True
+
+
+def queue_health() -> str:
+    """``"inline"`` in the embedded mode, else ``"ok"``; raises RedisError if Redis is down."""
+    if current_app.config["JOBS_MODE"] == "inline":
+        return "inline"
+    redis_connection().ping()
+    return "ok"

@@ -1,0 +1,1 @@
+"""RQ job entry points and the worker (``python -m workers``)."""

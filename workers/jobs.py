@@ -1,0 +1,73 @@
+"""Thin job functions of ids: open an app context, call a service. Exceptions propagate so RQ
+records the failure; every job is idempotent, so a retry or a duplicate is harmless.
+
+In the embedded mode ``market.tasks.enqueue`` calls these directly, inside the request's app
+context. In a worker the app is built once per process, lazily, never at import.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable
+from typing import Any, TypeVar
+
+from flask import Flask, has_app_context
+
+T = TypeVar("T")
+_app: dict[str, Any] = {}
+
+
+def worker_app() -> Flask:
+    """The app of this process. After a fork the parent's pooled connections are dropped, never
+    shared: the child opens its own."""
+    if "app" not in _app:
+        from market.app import create_app
+
+        _app["app"] = create_app()
+        _app["pid"] = os.getpid()
+    app: Flask = _app["app"]
+    if _app["pid"] != os.getpid():
+        from market.extensions import db
+
+        with app.app_context():
+            db.engine.dispose(close=False)
+        _app["pid"] = os.getpid()
+    return app
+
+
+def _run(fn: Callable[..., T], *args: Any) -> T:
+    if has_app_context():
+        return fn(*args)
+    from market.extensions import db
+
+    with worker_app().app_context():
+        try:
+            return fn(*args)
+        finally:
+            db.session.remove()
+
+
+def match_order(order_id: int) -> Any:
+    from market.services import matching
+
+    outcome = _run(matching.match_order, order_id)
+    return None if outcome is None else outcome.__dict__
+
+
+def rematch_waiting(kit_id: int | None = None) -> int:
+    from market.services import matching
+
+    return _run(matching.rematch_waiting, kit_id)
+
+
+def sweep() -> Any:
+    """Expire offers and re-enqueue waiting orders, then schedule the next sweep."""
+    from market.services.sweeps import sweep as run_sweep
+
+    from .schedule import schedule_next_sweep
+
+    if not has_app_context():
+        with worker_app().app_context():
+            schedule_next_sweep()
+    report = _run(run_sweep)
+    return report.__dict__

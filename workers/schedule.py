@@ -1,0 +1,42 @@
+"""The periodic sweep in the scaled mode.
+
+RQ keeps no periodic schedule of its own that we rely on, so the sweep job schedules its
+successor (through RQ's scheduler, ``enqueue_in``) before it does its work, and every worker
+schedules one when it starts. Job ids name the time slot, so however many workers do this, each
+slot holds one sweep. If the chain ever breaks (Redis lost its data), the next worker start mends it.
+"""
+
+from __future__ import annotations
+
+import time
+from datetime import timedelta
+
+from flask import current_app
+
+from market.tasks import queue
+
+
+def _slot_id(at: float, interval: int) -> str:
+    return f"market-sweep-{int(at // interval)}"
+
+
+def schedule_next_sweep() -> None:
+    interval = max(1, int(current_app.config["SWEEP_INTERVAL_SECONDS"]))
+    at = time.time() + interval
+    queue().enqueue_in(
+        timedelta(seconds=interval),
+        "workers.jobs.sweep",
+        job_id=_slot_id(at, interval),
+        result_ttl=interval * 2,
+        failure_ttl=24 * 3600,
+    )
+
+
+def sweep_now() -> None:
+    interval = max(1, int(current_app.config["SWEEP_INTERVAL_SECONDS"]))
+    queue().enqueue(
+        "workers.jobs.sweep",
+        job_id=_slot_id(time.time(), interval) + "-start",
+        result_ttl=interval * 2,
+        failure_ttl=24 * 3600,
+    )
