@@ -106,3 +106,31 @@ def provinces_by_distance(origin: str) -> tuple[str, ...]:
 _BY_DISTANCE: Mapping[str, tuple[str, ...]] = MappingProxyType(
     {a: tuple(sorted(DISTANCE_KM[a], key=lambda b: (DISTANCE_KM[a][b], b))) for a in DISTANCE_KM}
 )
+
+
+def _distance_groups() -> Mapping[str, tuple[tuple[int, tuple[str, ...]], ...]]:
+    out = {}
+    for origin, order in _BY_DISTANCE.items():
+        groups: list[tuple[int, list[str]]] = []
+        for code in order:
+            d = DISTANCE_KM[origin][code]
+            if groups and groups[-1][0] == d:
+                groups[-1][1].append(code)
+            else:
+                groups.append((d, [code]))
+        out[origin] = tuple((d, tuple(codes)) for d, codes in groups)
+    return MappingProxyType(out)
+
+
+_GROUPS = _distance_groups()
+
+
+def distance_groups(origin: str) -> tuple[tuple[int, tuple[str, ...]], ...]:
+    """Provinces grouped by equal distance from ``origin``, nearest first: ``(km, (slugs...))``.
+
+    :raises UnknownProvince: if ``origin`` is unknown.
+    """
+    try:
+        return _GROUPS[origin]
+    except KeyError:
+        raise UnknownProvince(origin) from None

@@ -8,8 +8,12 @@ One pass, deterministic, pure:
    it); groups are visited nearest first (P2).
 3. Each business's room is the capacity rule's free capacity for *its* production deadline
    (``needed_by`` minus transit days from its province), so nothing it takes can overbook it (P1).
-4. Inside a group, the lower utilization goes first, then the lower id (P4). Each chosen business
-   takes all it can of what is left (P5: few splits), up to ``max_splits`` jobs for the order.
+4. Inside a group, a business that can take the whole remainder goes first (P5: prefer one
+   business that can take it all; one for which that is not below its min_lot before one for
+   which it is); then the lower utilization, then the lower id (P4). Each chosen business takes all
+   it can of what is left, up to ``max_splits`` jobs for the order. Putting P5's "one business
+   that can take it all" before utilization costs no fairness (the whole job goes to the least
+   utilized of those that can take it) and saves distance: ``bench/README.md`` has the figures.
 5. A business whose room is below its ``min_lot`` is passed over (P5). Before the walk moves to a
    farther group, and after it, the nearest passed-over business whose room covers the whole
    remainder takes it as the order's last remainder: no unit goes farther while a nearer
@@ -20,7 +24,7 @@ One pass, deterministic, pure:
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 from functools import cached_property
@@ -34,6 +38,7 @@ MAX_SPLITS = 5
 APPROVED = "approved"
 
 RULE_NEAREST = "nearest_first"
+RULE_NEAREST_WHOLE_REMAINDER = "nearest_first_takes_whole_remainder"
 RULE_NEAREST_LOWEST_UTILIZATION = "nearest_first_lowest_utilization"
 RULE_LAST_REMAINDER = "last_remainder_below_min_lot"
 
@@ -151,9 +156,60 @@ def validate_order(order: OrderToMatch, today: date, max_splits: int = MAX_SPLIT
         raise DomainError(f"live_jobs cannot be negative, got {order.live_jobs}")
 
 
+class CandidatePool:
+    """Candidate businesses grouped by province, so that a match visits only the provinces it
+    needs, nearest first, and stops once the order is placed.
+
+    Callers that match many orders against the same businesses (the benchmark, a batch) keep one
+    pool and :meth:`put` each business again when its work changes; :func:`match_order` also
+    accepts a plain iterable and builds a pool for the one call.
+    """
+
+    __slots__ = ("_by_id", "by_province")
+
+    def __init__(self, businesses: Iterable[Business] = ()) -> None:
+        self.by_province: dict[str, dict[int, Business]] = {}
+        self._by_id: dict[int, str] = {}
+        for b in businesses:
+            if b.id in self._by_id:
+                raise DomainError(f"business {b.id} is listed twice among the candidates")
+            self.put(b)
+
+    def put(self, business: Business) -> None:
+        """Add a business, or replace the one with the same id.
+
+        :raises UnknownProvince: if its province is not one of the 31.
+        """
+        if business.province not in geo.BY_CODE:
+            raise UnknownProvince(business.province)
+        old = self._by_id.get(business.id)
+        if old is not None and old != business.province:
+            del self.by_province[old][business.id]
+        self.by_province.setdefault(business.province, {})[business.id] = business
+        self._by_id[business.id] = business.province
+
+    def __len__(self) -> int:
+        return len(self._by_id)
+
+    def __iter__(self) -> Iterator[Business]:
+        for members in self.by_province.values():
+            yield from members.values()
+
+    def groups(self, delivery_province: str) -> Iterator[tuple[int, list[Business]]]:
+        """(distance_km, businesses at that distance), nearest first."""
+        for distance, provinces in geo.distance_groups(delivery_province):
+            found: list[Business] = []
+            for code in provinces:
+                members = self.by_province.get(code)
+                if members:
+                    found.extend(members.values())
+            if found:
+                yield distance, found
+
+
 def match_order(
     order: OrderToMatch,
-    candidates: Iterable[Business],
+    candidates: Iterable[Business] | CandidatePool,
     today: date,
     max_splits: int = MAX_SPLITS,
 ) -> MatchResult:
@@ -164,28 +220,8 @@ def match_order(
     :raises UnknownProvince: for the delivery province or a candidate's province.
     """
     validate_order(order, today, max_splits)
-    dist_row = geo.DISTANCE_KM[order.delivery_province]
+    pool = candidates if isinstance(candidates, CandidatePool) else CandidatePool(candidates)
     kit, declined = order.kit, order.declined_by
-    groups: dict[int, list[Business]] = {}
-    seen: set[int] = set()
-    for b in candidates:
-        if b.id in seen:
-            raise DomainError(f"business {b.id} is listed twice among the candidates")
-        seen.add(b.id)
-        if b.status != APPROVED or b.paused or b.weekly_capacity <= 0 or kit not in b.kits:
-            continue
-        if b.id in declined:
-            continue
-        try:
-            d = dist_row[b.province]
-        except KeyError:
-            raise UnknownProvince(b.province) from None
-        group = groups.get(d)
-        if group is None:
-            groups[d] = [b]
-        else:
-            group.append(b)
-
     remaining = order.quantity
     slots = max_splits - order.live_jobs
     allocations: list[Allocation] = []
@@ -193,7 +229,7 @@ def match_order(
     passed: list[_Passed] = []
     considered = 0
     tier = 0
-    for d in sorted(groups):
+    for d, group in pool.groups(order.delivery_province):
         if remaining == 0 or slots <= 0:
             break
         # A nearer business passed over for its min_lot that can take the whole remainder gets it
@@ -201,32 +237,46 @@ def match_order(
         if passed and _give_remainder(passed, remaining, allocations):
             remaining = 0
             break
-        tier += 1
         transit = 1 + d // geo.TRANSIT_KM_PER_DAY
         due = order.needed_by - timedelta(days=transit)
         with_room = []
-        for b in groups[d]:
+        for b in group:
+            if b.status != APPROVED or b.paused or b.weekly_capacity <= 0 or kit not in b.kits:
+                continue
+            if b.id in declined:
+                continue
             sched = b.schedule
             free = sched.free_until(due, today)
             considered += 1
             if free > 0:
-                with_room.append((sched.utilization(today), b.id, b, free))
+                # P5 then P4: one that can take the whole remainder (at its usual lot) first, then
+                # the least utilized, then the lowest id
+                whole = free >= remaining
+                key = (not whole, remaining < b.min_lot, sched.utilization(today), b.id)
+                with_room.append((key, b, free))
         if not with_room:
             continue
-        with_room.sort(key=_fairness_key)
+        tier += 1
+        with_room.sort(key=_first)
         equals = len(with_room)
-        rule = RULE_NEAREST if equals == 1 else RULE_NEAREST_LOWEST_UTILIZATION
-        for util, _, b, free in with_room:
+        for key, b, free in with_room:
             if remaining == 0 or slots <= 0:
                 break
             take = free if free < remaining else remaining
             if take < b.min_lot and take < remaining:
-                passed.append((b, free, d, tier, transit, due, util, equals))
+                passed.append((b, free, d, tier, transit, due, key[2], equals))
                 continue
-            why = rule if take >= b.min_lot else RULE_LAST_REMAINDER
+            if take < b.min_lot:
+                why = RULE_LAST_REMAINDER
+            elif equals == 1:
+                why = RULE_NEAREST
+            elif not key[0]:
+                why = RULE_NEAREST_WHOLE_REMAINDER
+            else:
+                why = RULE_NEAREST_LOWEST_UTILIZATION
             allocations.append(
                 Allocation(
-                    b.id, take, due, Explanation(d, d == 0, tier, transit, due, free, util, equals, why)
+                    b.id, take, due, Explanation(d, d == 0, tier, transit, due, free, key[2], equals, why)
                 )
             )
             remaining -= take
@@ -235,6 +285,10 @@ def match_order(
     if remaining and slots > 0 and passed and _give_remainder(passed, remaining, allocations):
         remaining = 0
     return MatchResult(order.id, tuple(allocations), remaining, considered)
+
+
+def _first(entry: tuple[tuple[bool, bool, float, int], Business, int]) -> tuple[bool, bool, float, int]:
+    return entry[0]
 
 
 _Passed = tuple[Business, int, int, int, int, date, float, int]
@@ -255,7 +309,3 @@ def _give_remainder(passed: list[_Passed], remaining: int, allocations: list[All
             )
             return True
     return False
-
-
-def _fairness_key(entry: tuple[float, int, Business, int]) -> tuple[float, int]:
-    return entry[0], entry[1]

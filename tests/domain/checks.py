@@ -14,6 +14,7 @@ from market.domain.matching import (
     RULE_LAST_REMAINDER,
     RULE_NEAREST,
     RULE_NEAREST_LOWEST_UTILIZATION,
+    RULE_NEAREST_WHOLE_REMAINDER,
     Business,
     MatchResult,
     OrderToMatch,
@@ -22,7 +23,7 @@ from market.domain.matching import (
 
 from .reference import brute_feasible, brute_free, brute_utilization
 
-RULES = {RULE_NEAREST, RULE_NEAREST_LOWEST_UTILIZATION, RULE_LAST_REMAINDER}
+RULES = {RULE_NEAREST, RULE_NEAREST_LOWEST_UTILIZATION, RULE_NEAREST_WHOLE_REMAINDER, RULE_LAST_REMAINDER}
 
 
 def deadline_for(b: Business, order: OrderToMatch) -> date:
@@ -60,10 +61,7 @@ def check_p2(order: OrderToMatch, cands: tuple[Business, ...], result: MatchResu
     by_id = {b.id: b for b in cands}
     for a in result.allocations:
         d_x = dist(by_id[a.business_id], order)
-        # units that went to this distance or farther, or nowhere
-        beyond = result.unallocated + sum(
-            o.quantity for o in result.allocations if dist(by_id[o.business_id], order) >= d_x
-        )
+        beyond = units_beyond(order, by_id, result, d_x)
         for y in eligible:
             if dist(y, order) < d_x:
                 f = free_after(y, order, result, today)
@@ -79,20 +77,32 @@ def check_p3(order: OrderToMatch, result: MatchResult) -> None:
     assert all(a.quantity > 0 for a in result.allocations)
 
 
+def units_beyond(order: OrderToMatch, by_id: dict[int, Business], result: MatchResult, d: int) -> int:
+    """Units that went to distance ``d`` or farther, or nowhere: what was left on reaching ``d``."""
+    return result.unallocated + sum(
+        a.quantity for a in result.allocations if dist(by_id[a.business_id], order) >= d
+    )
+
+
 def check_p4(order: OrderToMatch, cands: tuple[Business, ...], result: MatchResult, today: date) -> None:
     """Among equally near businesses, one with lower utilization (then lower id) that got nothing
-    could not have taken a lot."""
+    either could not have taken a lot, or the one that got work could take the whole remainder
+    (at its lot) and it could not (P5 before P4)."""
     got = {a.business_id for a in result.allocations}
+    by_id = {b.id: b for b in cands}
     eligible = [b for b in cands if is_eligible(b, order)]
     for x in (b for b in eligible if b.id in got):
         ux = brute_utilization(x.weekly_capacity, list(x.jobs), today)
+        left = units_beyond(order, by_id, result, dist(x, order))
+        fx = free_before(x, order, today)
         for y in eligible:
             if y.id in got or dist(y, order) != dist(x, order):
                 continue
             uy = brute_utilization(y.weekly_capacity, list(y.jobs), today)
             if (uy, y.id) < (ux, x.id):
                 f = free_before(y, order, today)
-                assert f == 0 or f < y.min_lot, (
+                whole_first = (fx < left, left < x.min_lot) < (f < left, left < y.min_lot)
+                assert f == 0 or f < y.min_lot or whole_first, (
                     f"{x.id} (utilization {ux:.3f}) got work before {y.id} ({uy:.3f}) with room {f}"
                 )
 

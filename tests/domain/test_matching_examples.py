@@ -14,6 +14,7 @@ from market.domain.matching import (
     RULE_LAST_REMAINDER,
     RULE_NEAREST,
     RULE_NEAREST_LOWEST_UTILIZATION,
+    RULE_NEAREST_WHOLE_REMAINDER,
     Business,
     OrderToMatch,
     match_order,
@@ -130,8 +131,8 @@ def test_a_job_below_min_lot_only_as_the_last_remainder():
         r = match_order(order(qty, days=11), [near, idle, far], TODAY)
         return [(a.business_id, a.quantity, a.explanation.rule) for a in r.allocations]
 
-    # 25 units: the idle one (lower utilization) takes them all; nobody goes below a lot
-    assert placed(25) == [(2, 25, RULE_NEAREST_LOWEST_UTILIZATION)]
+    # 25 units: both could take them all; the idle one, for which that is not below its lot, does
+    assert placed(25) == [(2, 25, RULE_NEAREST_WHOLE_REMAINDER)]
     # 120: the idle one takes its 100, the last 20 go to business 1 below its lot, not to Tehran
     assert placed(120) == [(2, 100, RULE_NEAREST_LOWEST_UTILIZATION), (1, 20, RULE_LAST_REMAINDER)]
     # 200: business 1 is passed over (30 is below its lot and not the remainder); Tehran takes 90;
