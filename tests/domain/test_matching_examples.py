@@ -223,3 +223,32 @@ def test_a_passed_over_business_takes_the_remainder_before_anything_goes_farther
         (2, 100, RULE_NEAREST_LOWEST_UTILIZATION),
         (1, 20, RULE_LAST_REMAINDER),
     ]
+
+
+def test_among_equals_one_that_can_take_the_whole_order_comes_first():
+    # Business 1 is idle (utilization 0) but can make only 29 by day 29; business 2 is half busy
+    # and can still make 150. An order of 100 goes whole to business 2 (one job, not two), the
+    # least utilized of those that can take it all.
+    small = biz(1, "tehran", 7)
+    busy = Business(
+        id=2,
+        province="tehran",
+        weekly_capacity=70,
+        kits=frozenset({KIT}),
+        jobs=(Commitment(140, TODAY + timedelta(days=28)),),
+    )
+    busier = Business(
+        id=3,
+        province="tehran",
+        weekly_capacity=70,
+        kits=frozenset({KIT}),
+        jobs=(Commitment(150, TODAY + timedelta(days=28)),),
+    )
+    r = match_order(order(100, "tehran"), [small, busier, busy], TODAY)
+    assert [(a.business_id, a.quantity, a.explanation.rule) for a in r.allocations] == [
+        (2, 100, RULE_NEAREST_WHOLE_REMAINDER)
+    ]
+    # 300: nobody can take it all, so the least utilized goes first
+    r = match_order(order(300, "tehran"), [small, busier, busy], TODAY)
+    assert [a.business_id for a in r.allocations] == [1, 2, 3]
+    assert {a.explanation.rule for a in r.allocations} == {RULE_NEAREST_LOWEST_UTILIZATION}

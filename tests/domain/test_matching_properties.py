@@ -8,6 +8,7 @@ property on every call and on the state after every step.
 
 from __future__ import annotations
 
+import dataclasses
 from dataclasses import dataclass
 from datetime import date, timedelta
 
@@ -16,7 +17,7 @@ from hypothesis import strategies as st
 
 from market.domain import states
 from market.domain.capacity import Commitment
-from market.domain.matching import Business, OrderToMatch, match_order
+from market.domain.matching import Business, CandidatePool, OrderToMatch, match_order
 
 from . import checks
 from .model import Market
@@ -279,3 +280,26 @@ def test_one_call_on_loaded_businesses_meets_every_property(bs, qty, days, kit, 
     checks.check_p5(order, cands, r, TODAY, SPLITS)
     checks.check_p7(order, cands, r, TODAY)
     checks.check_p8(order, r)
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    loaded_businesses(),
+    st.integers(1, 600),
+    st.integers(1, 45),
+    st.sampled_from(KITS),
+    st.sampled_from(PROVINCES),
+    st.randoms(use_true_random=False),
+)
+def test_a_candidate_pool_gives_what_a_plain_list_gives(bs, qty, days, kit, province, rnd):
+    """The pool (kept across calls, businesses put back as they change) is only a faster path."""
+    order = OrderToMatch(1, kit, qty, province, TODAY + timedelta(days=days))
+    pool = CandidatePool()
+    shuffled = list(bs)
+    rnd.shuffle(shuffled)
+    for b in shuffled:
+        pool.put(dataclasses.replace(b, province="yazd"))  # stale copies, then the real ones
+    for b in shuffled:
+        pool.put(b)
+    assert len(pool) == len(bs) and sorted(b.id for b in pool) == sorted(b.id for b in bs)
+    assert match_order(order, pool, TODAY) == match_order(order, bs, TODAY)
