@@ -1,15 +1,22 @@
 # Two commands: `make run` (set up from nothing, serve with demo data) and `make test`.
-PYTHON ?= python3
+# the first Python 3.11+ on the PATH
+PYTHON ?= $(shell for p in python3.13 python3.12 python3.11 python3; do \
+	command -v $$p >/dev/null 2>&1 && $$p -c 'import sys; sys.exit(sys.version_info < (3, 11))' 2>/dev/null \
+	&& echo $$p && break; done)
 VENV   := .venv
 BIN    := $(VENV)/bin
 PORT   ?= 5000
 
 .PHONY: run test lint bench clean
 
+run: $(VENV)/.run-deps  ## set up from nothing, migrate, load the demo, serve on 127.0.0.1:$(PORT)
+	$(BIN)/flask --app wsgi db upgrade
+	$(BIN)/flask --app wsgi seed-demo
+	PORT=$(PORT) scripts/serve
+
 $(BIN)/python:
-	$(PYTHON) -c 'import sys; assert sys.version_info >= (3, 11), "Python 3.11 or newer is needed"'
+	@test -n "$(PYTHON)" || { echo "Python 3.11 or newer is needed (none found on the PATH)"; exit 1; }
 	$(PYTHON) -m venv $(VENV)
-	$(BIN)/pip install --quiet --upgrade pip
 
 $(VENV)/.run-deps: requirements.txt | $(BIN)/python
 	$(BIN)/pip install --quiet -r requirements.txt

@@ -23,6 +23,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     cfg = config_module.load(**(config or {}))
     config_module.check(cfg)
     app.config.update(cfg)
+    app.json.sort_keys = False  # type: ignore[attr-defined]  # keep fields in the contract's order
     init_extensions(app)
     register_api(app)
     register_errors(app)

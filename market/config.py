@@ -92,7 +92,6 @@ def load(env: Mapping[str, str] | None = None, **overrides: Any) -> dict[str, An
         "OPENAPI_VERSION": "3.0.3",
         "OPENAPI_URL_PREFIX": "/api/v1",
         "OPENAPI_JSON_PATH": "openapi.json",
-        "JSON_SORT_KEYS": False,
         # a callable returning an aware UTC datetime; tests replace it to move time
         "CLOCK": utc_now,
     }

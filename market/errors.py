@@ -123,6 +123,8 @@ def register(app: Flask) -> None:
             status = 422
             fields = ", ".join(sorted(errors))
             message = f"Invalid input: check {fields}." if fields else None
+        elif status == 429:  # Flask-Limiter's description is the bare limit ("3 per 1 minute")
+            message = f"Too many requests (at most {err.description}): slow down and try again shortly."
         elif status not in DEFAULT_MESSAGES or (err.description and _is_custom(err)):
             message = err.description
         response = json_error(status, message, errors)
