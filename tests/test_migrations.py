@@ -16,12 +16,12 @@ def test_one_migration_head():
     assert len(ScriptDirectory.from_config(config).get_heads()) == 1
 
 
-def test_flask_db_check_finds_no_drift(app: Flask, capsys: pytest.CaptureFixture[str]):
+def test_flask_db_check_finds_no_drift(app: Flask, capfd: pytest.CaptureFixture[str]):
     """``flask db check`` against the migrated database of each backend: models and migrations agree
     (alembic prints its verdict itself and exits non-zero on drift)."""
     result = app.test_cli_runner().invoke(args=["db", "check"])
     assert result.exit_code == 0, result.output
-    assert "No new upgrade operations detected" in capsys.readouterr().out
+    assert "No new upgrade operations detected" in capfd.readouterr().out
 
 
 def test_the_standard_kits_come_with_the_schema(app: Flask):
