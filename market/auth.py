@@ -1,5 +1,8 @@
-"""Who is calling: bearer tokens for the API (the web pages use Flask-Login's session), and the
-role check every endpoint runs before it reads a body."""
+"""Who is calling. The API knows only bearer tokens; the web pages know only Flask-Login's session
+cookie. Keeping them apart means a cookie can never authorize an API call, so the API needs no
+CSRF protection and the pages get it from Flask-WTF.
+
+``require`` is the role check every API endpoint runs before it reads a body."""
 
 from __future__ import annotations
 
@@ -8,8 +11,7 @@ import hashlib
 from collections.abc import Callable
 from typing import Any, TypeVar
 
-from flask import Flask, Request, current_app
-from flask_login import current_user
+from flask import Flask, Request, current_app, g, request
 from sqlalchemy import select
 
 from .errors import Forbidden, Unauthorized
@@ -44,25 +46,27 @@ def user_from_bearer(request: Request) -> User | None:
 
 def init_app(app: Flask) -> None:
     login.init_app(app)
-    login.request_loader(user_from_bearer)
+    login.login_view = "web.signin"
 
     @login.user_loader
     def load_user(user_id: str) -> User | None:
         return db.session.get(User, int(user_id)) if user_id.isdigit() else None
 
-    @login.unauthorized_handler
-    def unauthorized() -> None:
-        raise Unauthorized("Sign in first: send a valid bearer token.")
+
+_NO_USER = object()
 
 
 def me() -> User:
-    """The signed-in user.
+    """The API caller, from its bearer token (looked up once per request).
 
-    :raises Unauthorized: without valid credentials.
+    :raises Unauthorized: without a valid, unexpired, unrevoked token.
     """
-    if not current_user.is_authenticated:
+    cached = g.get("api_user", _NO_USER)
+    if cached is _NO_USER:
+        cached = g.api_user = user_from_bearer(request)
+    if cached is None:
         raise Unauthorized("Sign in first: send a valid bearer token.")
-    return current_user._get_current_object()  # type: ignore[no-any-return]
+    return cached  # type: ignore[return-value]
 
 
 def require(*roles: str) -> Callable[[F], F]:
