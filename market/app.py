@@ -26,6 +26,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     app.json.sort_keys = False  # type: ignore[attr-defined]  # keep fields in the contract's order
     init_extensions(app)
     register_api(app)
+    register_web(app)
     register_errors(app)
     register_health(app)
     register_sweeps(app)
@@ -83,6 +84,13 @@ def register_api(app: Flask) -> None:
         api.register_blueprint(blueprint)
 
 
+def register_web(app: Flask) -> None:
+    from . import web
+    from .api import BLUEPRINTS
+
+    web.init_app(app, BLUEPRINTS)
+
+
 def register_errors(app: Flask) -> None:
     errors.register(app)
 
@@ -114,6 +122,23 @@ def register_health(app: Flask) -> None:
         response = jsonify(body)
         response.status_code = status
         return response
+
+    # a plain Flask route, so flask-smorest cannot see it; API.md wants every endpoint documented
+    part = {"type": "string", "enum": ["ok", "unavailable"]}
+    queue = {"type": "string", "enum": ["ok", "inline", "unavailable"]}
+    health = {"type": "object", "properties": {"status": part, "database": part, "queue": queue}}
+    api.spec.path(
+        rule=next(r for r in app.url_map.iter_rules() if r.endpoint == healthz.__name__),
+        operations={
+            "get": {
+                "summary": "Whether the database and the job queue answer",
+                "responses": {
+                    str(code): {"description": text_, "content": {"application/json": {"schema": health}}}
+                    for code, text_ in ((200, "All is well"), (503, "The failing part is named"))
+                },
+            }
+        },
+    )
 
 
 def register_sweeps(app: Flask) -> None:

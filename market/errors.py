@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import Flask, Response, jsonify
+from flask import Flask, Response, current_app, jsonify, request
 from werkzeug.exceptions import HTTPException
 
 from .domain.errors import DomainError, IllegalTransition
@@ -99,10 +99,23 @@ def json_error(status: int, message: str | None = None, errors: dict[str, Any] |
     return response
 
 
+def page_error(status: int, message: str | None = None) -> Response | None:
+    """The HTML error page for a request to the pages, if the pages are installed; else None.
+
+    The API and /healthz always answer JSON; the web blueprint registers its renderer in
+    ``app.extensions["page_errors"]``.
+    """
+    renderer = current_app.extensions.get("page_errors")
+    if renderer is None or request.path.startswith("/api/") or request.path == "/healthz":
+        return None
+    response: Response = renderer(status, message)
+    return response
+
+
 def register(app: Flask) -> None:
     @app.errorhandler(ServiceError)
     def service_error(err: ServiceError) -> Response:
-        return json_error(err.status, err.message, err.errors)
+        return page_error(err.status, err.message) or json_error(err.status, err.message, err.errors)
 
     @app.errorhandler(IllegalTransition)
     def illegal_transition(err: IllegalTransition) -> Response:
@@ -115,6 +128,9 @@ def register(app: Flask) -> None:
     @app.errorhandler(HTTPException)
     def http_error(err: HTTPException) -> Response:
         status = err.code or 500
+        page = page_error(status, err.description if _is_custom(err) else None)
+        if page is not None:
+            return page
         data = getattr(err, "data", None) or {}
         errors = None
         message = None
@@ -136,7 +152,7 @@ def register(app: Flask) -> None:
     @app.errorhandler(Exception)
     def unexpected(err: Exception) -> Response:
         app.logger.exception("unhandled error")
-        return json_error(500)
+        return page_error(500) or json_error(500)
 
 
 def _is_custom(err: HTTPException) -> bool:

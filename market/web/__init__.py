@@ -1,0 +1,63 @@
+"""Server-rendered pages for buyers, workshops and admins, over the same services as the API.
+
+Persian first (right-to-left, Jalali dates, Persian digits), English second; no JavaScript needed,
+no request to any other host (the Vazirmatn font is bundled); every form carries a CSRF token.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import Blueprint, Flask, Response, make_response, render_template
+from flask_babel import Babel
+from flask_wtf.csrf import CSRFProtect
+
+from ..domain import geo
+from . import i18n
+
+bp = Blueprint(
+    "web", __name__, template_folder="templates", static_folder="static", static_url_path="/assets"
+)
+babel = Babel()
+csrf = CSRFProtect()
+
+
+def init_app(app: Flask, api_blueprints: tuple[Any, ...]) -> None:
+    babel.init_app(app, locale_selector=i18n.select_locale, default_locale="fa")
+    csrf.init_app(app)
+    for blueprint in api_blueprints:  # bearer tokens only: no cookie can act there
+        csrf.exempt(blueprint)
+    from . import admin, auth, buyer, workshop  # noqa: F401  (routes register on bp)
+
+    app.register_blueprint(bp)
+    app.extensions["page_errors"] = render_error
+    app.jinja_env.filters.update(
+        number=i18n.number,
+        rials=i18n.rials,
+        date=i18n.format_date,
+        datetime=i18n.format_datetime,
+        short_date=i18n.format_short_date,
+        percent=i18n.percent,
+        digits=i18n.local_digits,
+        province=province_name,
+    )
+    from .common import owner_group_label, status_label
+
+    app.jinja_env.globals.update(
+        lang=i18n.lang,
+        direction=i18n.direction,
+        status_label=status_label,
+        owner_group_label=owner_group_label,
+    )
+
+
+def province_name(code: str) -> str:
+    p = geo.BY_CODE.get(code)
+    if p is None:
+        return code
+    return p.name_fa if i18n.is_fa() else p.name_en
+
+
+def render_error(status: int, message: str | None) -> Response:
+    """The error page, in the visitor's language; a refused CSRF token says so."""
+    return make_response(render_template("error.html", status=status, message=message), status)

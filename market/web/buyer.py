@@ -1,0 +1,136 @@
+"""Buyer pages: order, follow, confirm delivery, cancel."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from typing import Any
+
+from flask import flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+
+from ..domain import states
+from ..errors import Conflict, Invalid
+from ..models import Order
+from ..services import jobs, orders
+from ..services.common import today
+from . import bp, i18n
+from .common import kit_choices, province_choices, role_required, user
+from .forms import DeliverForm, OrderForm, ReasonForm
+
+PER_PAGE = 20
+
+
+@bp.get("/orders")
+@role_required("buyer")
+def my_orders() -> Any:
+    page = max(1, request.args.get("page", 1, type=int))
+    items, total = orders.listing(user(), {}, page, PER_PAGE)
+    return render_template(
+        "buyer/orders.html", orders=items, total=total, page=page, per_page=PER_PAGE, tally=tally
+    )
+
+
+def tally(order: Order) -> states.OrderTally:
+    return states.tally_order(
+        order.quantity,
+        [states.JobShare(j.status, j.quantity) for j in order.jobs],
+        matched=order.matched_at is not None,
+        cancelled=order.cancelled_at is not None,
+    )
+
+
+def date_suggestions() -> list[str]:
+    """Dates offered by the needed-by field's list: the next 90 days, as the field takes them."""
+    start = today() + timedelta(days=1)
+    return [i18n.format_short_date(start + timedelta(days=n)) for n in range(0, 90)]
+
+
+@bp.route("/orders/new", methods=["GET", "POST"])
+@role_required("buyer")
+def new_order() -> Any:
+    form = OrderForm()
+    form.kit.choices = kit_choices()
+    form.delivery_province.choices = province_choices()
+    if request.method == "GET" and request.args.get("kit"):
+        form.kit.data = request.args["kit"]
+    if form.validate_on_submit():
+        needed_by = i18n.parse_date(form.needed_by.data or "")
+        earliest = today() + timedelta(days=1)
+        if needed_by is not None and needed_by < earliest:
+            form.needed_by.errors = [_("Choose %(date)s or later.", date=i18n.format_date(earliest))]
+        else:
+            data = {
+                "kit": form.kit.data,
+                "quantity": form.quantity.data,
+                "delivery_province": form.delivery_province.data,
+                "delivery_address": (form.delivery_address.data or "").strip(),
+                "needed_by": needed_by,
+                "note": (form.note.data or "").strip() or None,
+            }
+            try:
+                _status, body = orders.create(user(), data, None, lambda o: {"id": o.id})
+            except Invalid as err:
+                field = next(iter(err.errors or {"kit": []}))
+                target = getattr(form, field, form.kit)
+                target.errors = [*target.errors, _("This value cannot be accepted.")]
+            else:
+                flash(_("Your order is placed. Workshops are being matched to it."), "success")
+                return redirect(url_for("web.order_page", order_id=body["id"]))
+    status = 422 if form.errors else 200
+    return render_template("buyer/new_order.html", form=form, suggestions=date_suggestions()), status
+
+
+@bp.get("/orders/<int:order_id>")
+@role_required("buyer", "admin")
+def order_page(order_id: int) -> Any:
+    order = orders.visible(user(), order_id)
+    deliver_forms = {
+        j.id: DeliverForm(prefix=f"job{j.id}", received_quantity=j.quantity)
+        for j in order.jobs
+        if j.status == states.SHIPPED
+    }
+    return render_template(
+        "buyer/order.html",
+        order=order,
+        t=tally(order),
+        deliver_forms=deliver_forms,
+        cancel_form=ReasonForm(),
+        cancellable=cancellable(order),
+    )
+
+
+def cancellable(order: Order) -> bool:
+    return order.cancelled_at is None and not any(
+        j.status in (states.SHIPPED, states.DELIVERED) for j in order.jobs
+    )
+
+
+@bp.post("/orders/<int:order_id>/cancel")
+@role_required("buyer", "admin")
+def cancel_order(order_id: int) -> Any:
+    form = ReasonForm()
+    if form.validate_on_submit():
+        try:
+            orders.cancel(user(), order_id, form.reason.data or None)
+        except Conflict:
+            flash(_("This order can no longer be cancelled."), "error")
+        else:
+            flash(_("The order is cancelled."), "success")
+    return redirect(url_for("web.order_page", order_id=order_id))
+
+
+@bp.post("/jobs/<int:job_id>/deliver")
+@role_required("buyer", "admin")
+def deliver(job_id: int) -> Any:
+    job = jobs.visible(user(), job_id)
+    form = DeliverForm(prefix=f"job{job_id}")
+    if not form.validate_on_submit() or (form.received_quantity.data or 0) > job.quantity:
+        flash(_("Enter the number of kits received, from 0 to %(n)s.", n=i18n.number(job.quantity)), "error")
+    else:
+        try:
+            jobs.deliver(user(), job_id, form.received_quantity.data or 0, form.note.data or None)
+        except Conflict:
+            flash(_("This shipment cannot be confirmed now."), "error")
+        else:
+            flash(_("Delivery confirmed. Thank you."), "success")
+    return redirect(url_for("web.order_page", order_id=job.order_id))

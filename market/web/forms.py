@@ -1,0 +1,150 @@
+"""Page forms (Flask-WTF: every POST carries a CSRF token). Labels and messages are translated;
+the rules mirror the API's schemas, and the services check again whatever depends on the data."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from wtforms import (
+    BooleanField,
+    EmailField,
+    IntegerField,
+    PasswordField,
+    RadioField,
+    SelectField,
+    SelectMultipleField,
+    StringField,
+    TextAreaField,
+)
+from wtforms.validators import InputRequired, Length, NumberRange, Optional, Regexp, ValidationError
+from wtforms.widgets import CheckboxInput, ListWidget
+
+from ..models import OWNER_GROUPS
+from .i18n import parse_date
+
+REQUIRED = _l("This field is required.")
+# the same rule as the API's (marshmallow's Email accepts what this accepts, give or take exotic forms)
+EMAIL = Regexp(r"^[^@\s]+@[^@\s]+\.[^@\s]+$", message=_l("Enter a valid email address."))
+PHONE = Regexp(r"^\+?[0-9۰-۹][0-9۰-۹ ()-]{4,31}$", message=_l("Use digits, spaces, + ( ) - only."))
+
+
+def whole_number(low: int, high: int) -> list[Any]:
+    return [
+        InputRequired(REQUIRED),
+        NumberRange(low, high, _l("Enter a whole number from %(min)s to %(max)s.")),
+    ]
+
+
+class PersianIntegerField(IntegerField):
+    """An integer that may be typed with Persian or Arabic digits."""
+
+    def process_formdata(self, valuelist: list[Any]) -> None:
+        if valuelist:
+            from persiantools import digits
+
+            valuelist = [
+                digits.fa_to_en(digits.ar_to_fa(str(v))).replace(",", "").replace("٬", "").strip()
+                for v in valuelist
+            ]
+        try:
+            super().process_formdata(valuelist)
+        except ValueError:
+            self.data = None
+            raise ValueError(_l("Enter a whole number.")) from None
+
+
+class MultiCheckboxField(SelectMultipleField):
+    widget = ListWidget(prefix_label=False)
+    option_widget = CheckboxInput()
+
+
+class SignupForm(FlaskForm):
+    name = StringField(_l("Your name"), [InputRequired(REQUIRED), Length(max=120)])
+    email = EmailField(_l("Email"), [InputRequired(REQUIRED), EMAIL, Length(max=254)])
+    password = PasswordField(
+        _l("Password (at least 12 characters)"),
+        [InputRequired(REQUIRED), Length(12, 200, _l("Use 12 to 200 characters."))],
+    )
+    role = RadioField(
+        _l("I am"),
+        choices=[
+            ("buyer", _l("a buyer (health center, NGO, pharmacy)")),
+            ("business", _l("a workshop that makes kits")),
+        ],
+        validators=[InputRequired(_l("Choose one."))],
+    )
+    organization = StringField(_l("Organization"), [Optional(), Length(max=200)])
+    phone = StringField(_l("Phone (optional)"), [Optional(), PHONE])
+
+
+class SigninForm(FlaskForm):
+    email = EmailField(_l("Email"), [InputRequired(REQUIRED)])
+    password = PasswordField(_l("Password"), [InputRequired(REQUIRED)])
+
+
+class OrderForm(FlaskForm):
+    kit = SelectField(_l("Kit"), validators=[InputRequired(REQUIRED)])
+    quantity = PersianIntegerField(_l("Quantity"), whole_number(1, 1_000_000))
+    delivery_province = SelectField(_l("Delivery province"), validators=[InputRequired(REQUIRED)])
+    delivery_address = TextAreaField(_l("Delivery address"), [InputRequired(REQUIRED), Length(max=500)])
+    needed_by = StringField(_l("Needed by"), [InputRequired(REQUIRED)])
+    note = TextAreaField(_l("Note (optional)"), [Optional(), Length(max=2000)])
+
+    def validate_needed_by(self, field: StringField) -> None:
+        if parse_date(field.data or "") is None:
+            raise ValidationError(_l("Enter a date like 1405/09/20 (Jalali) or 2026-12-11."))
+
+
+class BusinessForm(FlaskForm):
+    name = StringField(_l("Workshop name"), [InputRequired(REQUIRED), Length(max=200)])
+    province = SelectField(_l("Province"), validators=[InputRequired(REQUIRED)])
+    city = StringField(_l("City"), [InputRequired(REQUIRED), Length(max=120)])
+    owner_group = SelectField(
+        _l("Who runs it"), choices=[(g, g) for g in OWNER_GROUPS], validators=[InputRequired(REQUIRED)]
+    )
+    kits = MultiCheckboxField(_l("Kits you make"), validators=[InputRequired(_l("Choose at least one kit."))])
+    weekly_capacity = PersianIntegerField(_l("Kits per week (all kits together)"), whole_number(1, 100_000))
+    min_lot = PersianIntegerField(_l("Smallest job you accept (kits)"), whole_number(1, 100_000), default=1)
+    phone = StringField(_l("Phone (optional)"), [Optional(), PHONE])
+
+
+class ProfileForm(FlaskForm):
+    weekly_capacity = PersianIntegerField(_l("Kits per week (all kits together)"), whole_number(1, 100_000))
+    min_lot = PersianIntegerField(_l("Smallest job you accept (kits)"), whole_number(1, 100_000))
+    kits = MultiCheckboxField(_l("Kits you make"), validators=[InputRequired(_l("Choose at least one kit."))])
+    city = StringField(_l("City"), [InputRequired(REQUIRED), Length(max=120)])
+    phone = StringField(_l("Phone (optional)"), [Optional(), PHONE])
+
+
+class PauseForm(FlaskForm):
+    paused = BooleanField(_l("Paused"))
+
+
+class ReasonForm(FlaskForm):
+    """Decline, cancel, suspend: an optional reason."""
+
+    reason = StringField(_l("Reason (optional)"), [Optional(), Length(max=500)])
+
+
+class ProgressForm(FlaskForm):
+    units_done = PersianIntegerField(_l("Kits made so far"), whole_number(0, 1_000_000))
+
+
+class ShipForm(FlaskForm):
+    carrier = StringField(_l("Carrier (optional)"), [Optional(), Length(max=120)])
+    tracking_code = StringField(_l("Tracking code (optional)"), [Optional(), Length(max=120)])
+
+
+class DeliverForm(FlaskForm):
+    received_quantity = PersianIntegerField(_l("Kits received"), whole_number(0, 1_000_000))
+    note = StringField(_l("Note (optional)"), [Optional(), Length(max=2000)])
+
+
+class ReassignForm(FlaskForm):
+    business_id = SelectField(_l("Move to workshop"), coerce=int, validators=[InputRequired(REQUIRED)])
+
+
+class EmptyForm(FlaskForm):
+    """A button: nothing but the CSRF token."""
