@@ -9,6 +9,7 @@ from typing import Any, TypeVar
 from flask import abort, flash
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required
+from wtforms import SelectChoice
 
 from ..domain import geo
 from ..errors import ServiceError
@@ -72,18 +73,22 @@ def user() -> User:
     return current_user._get_current_object()  # type: ignore[no-any-return]
 
 
-def province_choices() -> list[tuple[str, str]]:
+def province_choices() -> list[SelectChoice]:
+    """The 31 provinces, in the alphabetical order of the user's language."""
     fa = i18n.is_fa()
-    return sorted(((p.code, p.name_fa if fa else p.name_en) for p in geo.PROVINCES), key=lambda c: c[1])
+    named = sorted(((p.code, p.name_fa if fa else p.name_en) for p in geo.PROVINCES), key=lambda c: c[1])
+    return [SelectChoice(code, name) for code, name in named]
 
 
-def kit_choices(active_only: bool = True) -> list[tuple[str, str]]:
+def kit_choices(active_only: bool = True) -> list[SelectChoice]:
     fa = i18n.is_fa()
-    return [(k.code, k.name_fa if fa else k.name_en) for k in catalog.kits(active_only=active_only)]
+    return [
+        SelectChoice(k.code, k.name_fa if fa else k.name_en) for k in catalog.kits(active_only=active_only)
+    ]
 
 
-def owner_group_choices() -> list[tuple[str, str]]:
-    return [(k, str(v)) for k, v in OWNER_GROUP_LABELS.items()]
+def owner_group_choices() -> list[SelectChoice]:
+    return [SelectChoice(k, str(v)) for k, v in OWNER_GROUP_LABELS.items()]
 
 
 def flash_refusal(err: ServiceError, fallback: str) -> None:

@@ -5,24 +5,27 @@ from __future__ import annotations
 
 from typing import Any
 
+from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import (
     BooleanField,
     EmailField,
+    Form,
     IntegerField,
     PasswordField,
     RadioField,
+    SelectChoice,
     SelectField,
     SelectMultipleField,
     StringField,
     TextAreaField,
 )
-from wtforms.validators import InputRequired, Length, NumberRange, Optional, Regexp, ValidationError
-from wtforms.widgets import CheckboxInput, ListWidget
+from wtforms.validators import InputRequired, Length, Optional, Regexp, ValidationError
+from wtforms.widgets import CheckboxInput, ListWidget, TextInput
 
 from ..models import OWNER_GROUPS
-from .i18n import parse_date
+from .i18n import number, parse_date
 
 REQUIRED = _l("This field is required.")
 # the same rule as the API's (marshmallow's Email accepts what this accepts, give or take exotic forms)
@@ -30,15 +33,33 @@ EMAIL = Regexp(r"^[^@\s]+@[^@\s]+\.[^@\s]+$", message=_l("Enter a valid email ad
 PHONE = Regexp(r"^\+?[0-9۰-۹][0-9۰-۹ ()-]{4,31}$", message=_l("Use digits, spaces, + ( ) - only."))
 
 
+class InRange:
+    """A whole number from ``low`` to ``high``; the message shows the bounds as the user writes
+    numbers (Persian digits and separators in Persian)."""
+
+    def __init__(self, low: int, high: int) -> None:
+        self.low, self.high = low, high
+
+    def __call__(self, form: FlaskForm, field: IntegerField) -> None:
+        if field.data is None or not self.low <= field.data <= self.high:
+            raise ValidationError(
+                _(
+                    "Enter a whole number from %(min)s to %(max)s.",
+                    min=number(self.low),
+                    max=number(self.high),
+                )
+            )
+
+
 def whole_number(low: int, high: int) -> list[Any]:
-    return [
-        InputRequired(REQUIRED),
-        NumberRange(low, high, _l("Enter a whole number from %(min)s to %(max)s.")),
-    ]
+    return [InputRequired(REQUIRED), InRange(low, high)]
 
 
 class PersianIntegerField(IntegerField):
-    """An integer that may be typed with Persian or Arabic digits."""
+    """An integer that may be typed with Persian or Arabic digits (so a text box with a numeric
+    keyboard, not ``type=number``, which refuses them)."""
+
+    widget = TextInput()
 
     def process_formdata(self, valuelist: list[Any]) -> None:
         if valuelist:
@@ -70,8 +91,8 @@ class SignupForm(FlaskForm):
     role = RadioField(
         _l("I am"),
         choices=[
-            ("buyer", _l("a buyer (health center, NGO, pharmacy)")),
-            ("business", _l("a workshop that makes kits")),
+            SelectChoice("buyer", _l("a buyer (health center, NGO, pharmacy)")),
+            SelectChoice("business", _l("a workshop that makes kits")),
         ],
         validators=[InputRequired(_l("Choose one."))],
     )
@@ -102,7 +123,9 @@ class BusinessForm(FlaskForm):
     province = SelectField(_l("Province"), validators=[InputRequired(REQUIRED)])
     city = StringField(_l("City"), [InputRequired(REQUIRED), Length(max=120)])
     owner_group = SelectField(
-        _l("Who runs it"), choices=[(g, g) for g in OWNER_GROUPS], validators=[InputRequired(REQUIRED)]
+        _l("Who runs it"),
+        choices=[SelectChoice(g) for g in OWNER_GROUPS],
+        validators=[InputRequired(REQUIRED)],
     )
     kits = MultiCheckboxField(_l("Kits you make"), validators=[InputRequired(_l("Choose at least one kit."))])
     weekly_capacity = PersianIntegerField(_l("Kits per week (all kits together)"), whole_number(1, 100_000))
@@ -148,3 +171,30 @@ class ReassignForm(FlaskForm):
 
 class EmptyForm(FlaskForm):
     """A button: nothing but the CSRF token."""
+
+
+# --- admin pages: list filters ---------------------------------------------------------------------
+# Filters travel in the query string of a GET (bookmarkable, nothing changes), so they are plain
+# WTForms forms without a CSRF token. Unknown values are ignored by the views, not reported.
+
+
+class BusinessFilterForm(Form):
+    status = SelectField(_l("Status"), validate_choice=False)
+    province = SelectField(_l("Province"), validate_choice=False)
+
+
+class OrderFilterForm(Form):
+    status = SelectField(_l("Status"), validate_choice=False)
+    province = SelectField(_l("Delivery province"), validate_choice=False)
+    kit = SelectField(_l("Kit"), validate_choice=False)
+
+
+class JobFilterForm(Form):
+    status = SelectField(_l("Status"), validate_choice=False)
+    business = SelectField(_l("Workshop"), validate_choice=False)
+    late = BooleanField(_l("Late only"))
+
+
+class AuditFilterForm(Form):
+    entity = SelectField(_l("Subject"), validate_choice=False)
+    action = SelectField(_l("Action"), validate_choice=False)
