@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import date, timedelta
 from typing import Any
 
 from sqlalchemy import func, select
 
 from ..domain import states
-from ..domain.capacity import Schedule
+from ..domain.capacity import Schedule, capacity_until
 from ..errors import Conflict, Invalid, NotFound
 from ..extensions import db
 from ..models import Business, Job, Kit, User
@@ -171,3 +172,64 @@ def suspend(admin: User, business_id: int, reason: str | None) -> Business:
 
 def kit_codes(b: Business) -> list[str]:
     return [k.code for k in b.kits]
+
+
+def capacity_needed(b: Business) -> int | None:
+    """The smallest weekly capacity that keeps the business's open work feasible (0 with none),
+    or None when work is already due today or earlier (no capacity is enough).
+
+    The profile page shows it beside the capacity field, and names it when a cut is refused.
+    """
+    return Schedule(b.weekly_capacity, open_commitments([b.id])[b.id]).min_weekly_capacity(today())
+
+
+@dataclass(frozen=True)
+class WeekLoad:
+    """One week of a business's calendar: the open work due in it against what it can make in it."""
+
+    first_due: date  # the earliest production deadline counted in this week
+    last_due: date  # the latest one
+    due_units: int  # units still to make (offered, accepted, in production) with a deadline this week
+    offered_units: int  # of which offers not yet answered
+    can_make: int  # kits the business makes in the week's seven production days
+
+
+@dataclass(frozen=True)
+class Calendar:
+    weeks: list[WeekLoad]
+    later_units: int  # open work due after the last week shown
+
+
+def calendar(b: Business, weeks: int = 8) -> Calendar:
+    """How full the business's calendar is, week by week from today.
+
+    Week ``k`` covers the production days ``today + 7k`` … ``today + 7k + 6``, so it holds the
+    jobs whose deadline falls on ``today + 7k + 1`` … ``today + 7k + 7`` (production runs up to, not
+    including, the deadline). Work already due today or earlier is counted in the first week.
+    """
+    start = today()
+    rows = db.session.execute(
+        select(Job.status, Job.quantity, Job.units_done, Job.due_date).where(
+            Job.business_id == b.id, Job.status.in_(states.OPEN_JOB_STATUSES)
+        )
+    ).all()
+    due = [0] * weeks
+    offered = [0] * weeks
+    later = 0
+    for status, quantity, done, deadline in rows:
+        remaining = max(0, quantity - done)
+        k = max(0, ((deadline - start).days - 1) // 7)
+        if k >= weeks:
+            later += remaining
+            continue
+        due[k] += remaining
+        if status == states.OFFERED:
+            offered[k] += remaining
+    out = []
+    for k in range(weeks):
+        first, last = start + timedelta(days=7 * k), start + timedelta(days=7 * k + 7)
+        can_make = capacity_until(b.weekly_capacity, start, last) - capacity_until(
+            b.weekly_capacity, start, first
+        )
+        out.append(WeekLoad(first + timedelta(days=1), last, due[k], offered[k], can_make))
+    return Calendar(out, later)
