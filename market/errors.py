@@ -88,8 +88,9 @@ def _flatten_webargs(messages: dict[str, Any]) -> dict[str, Any]:
                 key = "body" if name == "_schema" else name
                 out.setdefault(key, [])
                 out[key].extend(msgs if isinstance(msgs, list) else [msgs])
-        else:
-            out.setdefault(location, []).extend(fields if isinstance(fields, list) else [fields])
+        else:  # the body as a whole (not JSON, not an object): named like a schema-level error
+            key = "body" if location == "json" else location
+            out.setdefault(key, []).extend(fields if isinstance(fields, list) else [fields])
     return out
 
 

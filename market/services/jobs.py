@@ -12,7 +12,8 @@ from sqlalchemy.orm import selectinload
 
 from ..domain import geo, states
 from ..domain.capacity import Schedule
-from ..errors import Conflict, Forbidden, NotFound
+from ..domain.errors import DomainError
+from ..errors import Conflict, Forbidden, Invalid, NotFound
 from ..extensions import db
 from ..models import Business, Job, JobEvent, Order, User
 from ..tasks import enqueue
@@ -49,6 +50,8 @@ def listing(user: User, filters: dict[str, Any], page: int, per_page: int) -> tu
         q = q.where(Job.business_id == (_business_id_of(user) or -1))
     if filters.get("status"):
         q = q.where(Job.status == filters["status"])
+    if filters.get("statuses"):  # the pages show several statuses in one list
+        q = q.where(Job.status.in_(filters["statuses"]))
     if filters.get("order_id"):
         q = q.where(Job.order_id == filters["order_id"])
     total = db.session.scalar(select(func.count()).select_from(q.subquery())) or 0
@@ -108,11 +111,14 @@ def decline(user: User, job_id: int, reason: str | None) -> Job:
 
 
 def progress(user: User, job_id: int, units_done: int) -> Job:
-    """:raises DomainError: units outside 0 … quantity or going down. :raises Conflict: wrong status."""
+    """:raises Invalid: units outside 0 … quantity or going down. :raises Conflict: wrong status."""
     order, job = _locked_own_job(user, job_id, as_business=True)
     if job.status not in (states.ACCEPTED, states.IN_PRODUCTION):
         raise Conflict(f"This job is {job.status}: progress is reported once it is accepted.")
-    job.units_done = states.check_progress(job.quantity, job.units_done, units_done)
+    try:
+        job.units_done = states.check_progress(job.quantity, job.units_done, units_done)
+    except DomainError as err:  # bad input, not a bad state: 422 naming the field
+        raise Invalid(str(err), {"units_done": [str(err)]}) from None
     move_job(job, states.IN_PRODUCTION, user, units_done=units_done)
     refresh_order_status(order, user)
     db.session.commit()
@@ -136,6 +142,7 @@ def deliver(user: User, job_id: int, received: int, note: str | None) -> Job:
     """The buyer (or an admin) confirms what arrived; a shortfall is recorded.
 
     :raises NotFound: not the order's buyer. :raises Conflict: not shipped.
+    :raises Invalid: more received than the job's quantity.
     """
     job = visible(user, job_id)
     if user.role not in ("buyer", "admin"):
@@ -144,7 +151,10 @@ def deliver(user: User, job_id: int, received: int, note: str | None) -> Job:
     job = next(j for j in order.jobs if j.id == job_id)
     if job.status != states.SHIPPED:
         raise Conflict(f"This job is {job.status}: only a shipped job can be delivered.")
-    received = states.check_received(job.quantity, received)
+    try:
+        received = states.check_received(job.quantity, received)
+    except DomainError as err:  # bad input, not a bad state: 422 naming the field
+        raise Invalid(str(err), {"received_quantity": [str(err)]}) from None
     move_job(
         job, states.DELIVERED, user, received_quantity=received, shortfall=job.quantity - received, note=note
     )
