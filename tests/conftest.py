@@ -207,7 +207,10 @@ def settle_app(app: Flask) -> None:
         registry = StartedJobRegistry(queue=q)
 
         def idle() -> bool:
-            return q.count == 0 and registry.count == 0
+            # RQ moves a job from the queue to an intermediate list, then to the started registry:
+            # all three must be empty
+            moving = q.connection.llen(q.intermediate_queue_key)
+            return q.count == 0 and moving == 0 and registry.count == 0
 
         # twice, a beat apart: a job moves from the queue to the started registry in two steps
         for _ in range(2):

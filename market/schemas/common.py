@@ -60,6 +60,15 @@ class Phone(Trimmed):
         )
 
 
+class StrictBoolean(fields.Boolean):
+    """JSON true/false only. Boolean's truthy/falsy sets cannot say this: ``1 in {True}`` holds."""
+
+    def _deserialize(self, value, attr, data, **kwargs):  # type: ignore[no-untyped-def]
+        if not isinstance(value, bool):
+            raise self.make_error("invalid", input=value)
+        return value
+
+
 def strict_bool(**kwargs: object) -> fields.Boolean:
     """true/false only: not "yes", 1 or "on"."""
-    return fields.Boolean(truthy={True}, falsy={False}, **kwargs)
+    return StrictBoolean(**kwargs)
