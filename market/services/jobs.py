@@ -115,6 +115,7 @@ def progress(user: User, job_id: int, units_done: int) -> Job:
     order, job = _locked_own_job(user, job_id, as_business=True)
     if job.status not in (states.ACCEPTED, states.IN_PRODUCTION):
         raise Conflict(f"This job is {job.status}: progress is reported once it is accepted.")
+    before = job.units_done
     try:
         job.units_done = states.check_progress(job.quantity, job.units_done, units_done)
     except DomainError as err:  # bad input, not a bad state: 422 naming the field
@@ -122,6 +123,8 @@ def progress(user: User, job_id: int, units_done: int) -> Job:
     move_job(job, states.IN_PRODUCTION, user, units_done=units_done)
     refresh_order_status(order, user)
     db.session.commit()
+    if job.units_done > before:  # kits made are kits the line no longer owes: room for waiting orders
+        enqueue(REMATCH_WAITING)
     return job
 
 
@@ -131,10 +134,13 @@ def ship(user: User, job_id: int, carrier: str | None, tracking_code: str | None
     if job.status not in (states.ACCEPTED, states.IN_PRODUCTION):
         raise Conflict(f"This job is {job.status}: only an accepted job can ship.")
     move_job(job, states.SHIPPED, user, carrier=carrier, tracking_code=tracking_code)
+    owed = job.quantity - job.units_done
     job.units_done = job.quantity
     job.shipped_at, job.carrier, job.tracking_code = job.updated_at, carrier, tracking_code
     refresh_order_status(order, user)
     db.session.commit()
+    if owed:  # the rest of the job left the line with the shipment
+        enqueue(REMATCH_WAITING)
     return job
 
 
@@ -235,6 +241,16 @@ def reassign(admin: User, job_id: int, business_id: int) -> Job:
             to_status=states.OFFERED,
             detail={"reassigned_from": job.id},
         )
+    )
+    audit(
+        admin,
+        "job.offered",
+        "job",
+        new.id,
+        order_id=order.id,
+        business_id=target.id,
+        quantity=new.quantity,
+        rule="admin_reassignment",
     )
     audit(admin, "job.reassigned", "job", new.id, from_job_id=job.id, business_id=target.id)
     refresh_order_status(order, admin)
