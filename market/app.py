@@ -8,10 +8,12 @@ from typing import Any
 from flask import Flask, jsonify, request
 from sqlalchemy import event, text
 from sqlalchemy.engine import Engine
+from werkzeug.routing import IntegerConverter, Map
 
 from . import config as config_module
 from . import errors
 from .extensions import api, db, limiter, migrate
+from .schemas.common import MAX_ID, ErrorOut
 
 
 def create_app(config: dict[str, Any] | None = None) -> Flask:
@@ -75,9 +77,20 @@ def configure_sqlite(engine: Engine) -> None:
         connection.exec_driver_sql("BEGIN IMMEDIATE")
 
 
+class IdConverter(IntegerConverter):
+    """``<int:...>`` in every route, bounded by MAX_ID: a bigger id is a 404 like any other missing
+    one instead of a driver overflow (a 500), and the OpenAPI document shows the bound."""
+
+    def __init__(self, map: Map, *args: Any, **kwargs: Any) -> None:
+        kwargs.setdefault("max", MAX_ID)
+        super().__init__(map, *args, **kwargs)
+
+
 def register_api(app: Flask) -> None:
     from .api import BLUEPRINTS
 
+    app.url_map.converters["int"] = IdConverter
+    api.ERROR_SCHEMA = ErrorOut  # document the error body we send, not flask-smorest's own
     api.init_app(app)
     api.spec.components.security_scheme("bearer", {"type": "http", "scheme": "bearer"})
     for blueprint in BLUEPRINTS:

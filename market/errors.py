@@ -87,11 +87,24 @@ def _flatten_webargs(messages: dict[str, Any]) -> dict[str, Any]:
             for name, msgs in fields.items():
                 key = "body" if name == "_schema" else name
                 out.setdefault(key, [])
-                out[key].extend(msgs if isinstance(msgs, list) else [msgs])
+                out[key].extend(_sentences(msgs))
         else:  # the body as a whole (not JSON, not an object): named like a schema-level error
             key = "body" if location == "json" else location
-            out.setdefault(key, []).extend(fields if isinstance(fields, list) else [fields])
+            out.setdefault(key, []).extend(_sentences(fields))
     return out
+
+
+def _sentences(msgs: Any, where: str = "") -> list[Any]:
+    """marshmallow nests the messages of list items and nested objects ({0: {"quantity": [...]}});
+    they stay under their field as sentences led by where they apply ("0.quantity: ..."), so every
+    field maps to a list of strings as the contract says."""
+    if isinstance(msgs, dict):
+        lines: list[Any] = []
+        for name, inner in msgs.items():
+            inner_where = where if name == "_schema" else f"{where}.{name}" if where else str(name)
+            lines.extend(_sentences(inner, inner_where))
+        return lines
+    return [f"{where}: {m}" if where else m for m in (msgs if isinstance(msgs, list) else [msgs])]
 
 
 def json_error(status: int, message: str | None = None, errors: dict[str, Any] | None = None) -> Response:

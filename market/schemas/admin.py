@@ -1,8 +1,8 @@
 from __future__ import annotations
 
-from marshmallow import Schema, fields
+from marshmallow import Schema, fields, validate
 
-from .common import PageArgs
+from .common import MAX_ID, PageArgs
 
 
 class ProvinceCapacity(Schema):
@@ -25,7 +25,7 @@ class StatsOut(Schema):
 
 class AuditArgs(PageArgs):
     entity = fields.String()
-    entity_id = fields.Integer()
+    entity_id = fields.Integer(validate=validate.Range(min=1, max=MAX_ID))
     action = fields.String()
 
 

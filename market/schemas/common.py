@@ -7,6 +7,17 @@ from marshmallow import RAISE, Schema, fields, validate
 from ..domain import geo
 
 PROVINCE_CODES = tuple(p.code for p in geo.PROVINCES)
+# The largest id a row can have (PostgreSQL's INTEGER). A bigger number names nothing, and SQLite's
+# driver cannot even bind it (OverflowError): ids in paths, queries and bodies are bounded by it.
+MAX_ID = 2**31 - 1
+
+
+class ErrorOut(Schema):
+    """The one error body (:func:`market.errors.error_body`), documented for every operation."""
+
+    message = fields.String(required=True)
+    code = fields.Integer(required=True)
+    errors = fields.Dict(keys=fields.String(), values=fields.List(fields.String()))
 
 
 class StrictSchema(Schema):
@@ -17,7 +28,7 @@ class StrictSchema(Schema):
 
 
 class PageArgs(StrictSchema):
-    page = fields.Integer(load_default=1, validate=validate.Range(min=1))
+    page = fields.Integer(load_default=1, validate=validate.Range(min=1, max=MAX_ID))
     per_page = fields.Integer(load_default=20, validate=validate.Range(min=1, max=100))
 
 

@@ -3,12 +3,12 @@ from __future__ import annotations
 from marshmallow import Schema, fields, validate
 
 from ..domain import states
-from .common import PageArgs, StrictInteger, StrictSchema, text
+from .common import MAX_ID, PageArgs, StrictInteger, StrictSchema, text
 
 
 class JobArgs(PageArgs):
     status = fields.String(validate=validate.OneOf(states.JOB_STATUSES))
-    order_id = fields.Integer(validate=validate.Range(min=1))
+    order_id = fields.Integer(validate=validate.Range(min=1, max=MAX_ID))
 
 
 class DeclineIn(StrictSchema):
@@ -30,7 +30,7 @@ class DeliverIn(StrictSchema):
 
 
 class ReassignIn(StrictSchema):
-    business_id = StrictInteger(required=True, validate=validate.Range(min=1))
+    business_id = StrictInteger(required=True, validate=validate.Range(min=1, max=MAX_ID))
 
 
 class EventOut(Schema):
