@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import secrets
 from datetime import timedelta
 from typing import Any
@@ -27,8 +28,13 @@ def hasher() -> PasswordHasher:
 
 
 _DEFAULT_HASHER = PasswordHasher()
-# verified against when the email is unknown, so both answers take as long
-_DUMMY_HASH = _DEFAULT_HASHER.hash("not a real password, only for timing")
+
+
+@functools.cache
+def _dummy_hash(h: PasswordHasher) -> str:
+    """Verified against when the email is unknown, so both answers take as long (made with the
+    hasher in use, so its cost is the real one)."""
+    return h.hash("not a real password, only for timing")
 
 
 def normalize_email(email: str) -> str:
@@ -72,7 +78,7 @@ def check_password(email: str, password: str) -> User | None:
     """The user if the pair is right, else None (in about the same time either way)."""
     user = find_by_email(email)
     try:
-        hasher().verify(user.password_hash if user else _DUMMY_HASH, password)
+        hasher().verify(user.password_hash if user else _dummy_hash(hasher()), password)
     except (VerificationError, InvalidHashError):
         return None
     if user is None:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 from urllib.parse import urlsplit
 
-from flask import redirect, render_template, request, session, url_for
+from flask import current_app, redirect, render_template, request, session, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_user, logout_user
 
@@ -41,7 +41,7 @@ def index() -> Any:
 
 
 @bp.route("/signup", methods=["GET", "POST"])
-@limiter.limit(lambda: "20 per minute")
+@limiter.limit(lambda: str(current_app.config["RATELIMIT_AUTH"]))
 def signup() -> Any:
     form = SignupForm()
     if form.validate_on_submit():
@@ -65,7 +65,7 @@ def signup() -> Any:
 
 
 @bp.route("/signin", methods=["GET", "POST"])
-@limiter.limit(lambda: "20 per minute")
+@limiter.limit(lambda: str(current_app.config["RATELIMIT_AUTH"]))
 def signin() -> Any:
     form = SigninForm()
     if form.validate_on_submit():
