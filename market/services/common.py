@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -98,3 +98,50 @@ def refresh_order_status(order: Order, actor: User | None) -> states.OrderTally:
         order.updated_at = now()
         audit(actor, f"order.{t.status}", "order", order.id, from_status=before)
     return t
+
+
+def offer(
+    order: Order,
+    business_id: int,
+    quantity: int,
+    due: date,
+    match: dict[str, Any],
+    actor: User | None,
+    **detail: Any,
+) -> Job:
+    """A new offer of ``quantity`` units of ``order`` to a business, expiring after OFFER_TTL_HOURS,
+    with its first event and its audit entry (matching and an admin's reassignment both make them)."""
+    moment = now()
+    job = Job(
+        order=order,
+        business_id=business_id,
+        quantity=quantity,
+        status=states.OFFERED,
+        offered_at=moment,
+        expires_at=moment + timedelta(hours=current_app.config["OFFER_TTL_HOURS"]),
+        due_date=due,
+        match=match,
+        updated_at=moment,
+    )
+    db.session.add(job)
+    db.session.flush()
+    job.events.append(
+        JobEvent(
+            at=moment,
+            actor_id=actor_id(actor),
+            from_status=None,
+            to_status=states.OFFERED,
+            detail=detail or {"match": match},
+        )
+    )
+    audit(
+        actor,
+        "job.offered",
+        "job",
+        job.id,
+        order_id=order.id,
+        business_id=business_id,
+        quantity=quantity,
+        rule=match.get("rule"),
+    )
+    return job

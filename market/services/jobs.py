@@ -6,7 +6,6 @@ from __future__ import annotations
 from datetime import timedelta
 from typing import Any
 
-from flask import current_app
 from sqlalchemy import func, select
 from sqlalchemy.orm import selectinload
 
@@ -15,9 +14,9 @@ from ..domain.capacity import Schedule
 from ..domain.errors import DomainError
 from ..errors import Conflict, Forbidden, Invalid, NotFound
 from ..extensions import db
-from ..models import Business, Job, JobEvent, Order, User
+from ..models import Business, Job, Order, User
 from ..tasks import enqueue
-from .common import audit, lock_order, move_job, now, refresh_order_status, today
+from .common import audit, lock_order, move_job, now, offer, refresh_order_status, today
 from .matching import open_commitments
 
 REMATCH_WAITING = "workers.jobs.rematch_waiting"
@@ -204,7 +203,6 @@ def reassign(admin: User, job_id: int, business_id: int) -> Job:
         raise Conflict(
             f"That business can take only {free} of the {job.quantity} units by {due.isoformat()}."
         )
-    moment = now()
     move_job(job, states.CANCELLED, admin, reason="reassigned", to_business_id=target.id)
     job.closed_reason = f"reassigned to business {target.id}"
     distance = geo.distance_km(target.province, order.delivery_province)
@@ -220,38 +218,7 @@ def reassign(admin: User, job_id: int, business_id: int) -> Job:
         "rule": "admin_reassignment",
         "from_job_id": job.id,
     }
-    new = Job(
-        order=order,
-        business_id=target.id,
-        quantity=job.quantity,
-        status=states.OFFERED,
-        offered_at=moment,
-        expires_at=moment + timedelta(hours=current_app.config["OFFER_TTL_HOURS"]),
-        due_date=due,
-        match=explanation,
-        updated_at=moment,
-    )
-    db.session.add(new)
-    db.session.flush()
-    new.events.append(
-        JobEvent(
-            at=moment,
-            actor_id=admin.id,
-            from_status=None,
-            to_status=states.OFFERED,
-            detail={"reassigned_from": job.id},
-        )
-    )
-    audit(
-        admin,
-        "job.offered",
-        "job",
-        new.id,
-        order_id=order.id,
-        business_id=target.id,
-        quantity=new.quantity,
-        rule="admin_reassignment",
-    )
+    new = offer(order, target.id, job.quantity, due, explanation, admin, reassigned_from=job.id)
     audit(admin, "job.reassigned", "job", new.id, from_job_id=job.id, business_id=target.id)
     refresh_order_status(order, admin)
     db.session.commit()

@@ -10,7 +10,6 @@ order that is no longer waiting changes nothing (P6), so a job that RQ delivers 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import timedelta
 
 from flask import current_app
 from sqlalchemy import func, select
@@ -20,8 +19,8 @@ from ..domain.capacity import Commitment
 from ..domain.errors import DomainError
 from ..errors import NotFound
 from ..extensions import db
-from ..models import Business, Job, JobEvent, Order, business_kits
-from .common import audit, lock_order, now, refresh_order_status, tally, today
+from ..models import Business, Job, Order, business_kits
+from .common import lock_order, now, offer, refresh_order_status, tally, today
 
 
 @dataclass(frozen=True)
@@ -123,41 +122,9 @@ def match_order(order_id: int) -> MatchOutcome | None:
         except DomainError as err:
             current_app.logger.warning("order %s cannot be matched: %s", order.id, err)
             result = None
-        ttl = timedelta(hours=current_app.config["OFFER_TTL_HOURS"])
         for a in result.allocations if result else ():
-            job = Job(
-                order=order,
-                business_id=a.business_id,
-                quantity=a.quantity,
-                status=states.OFFERED,
-                offered_at=moment,
-                expires_at=moment + ttl,
-                due_date=a.due_date,
-                match=a.explanation.as_dict(),
-                updated_at=moment,
-            )
-            db.session.add(job)
-            new_jobs.append(job)
-        db.session.flush()
-        for job in new_jobs:
-            job.events.append(
-                JobEvent(
-                    at=moment,
-                    actor_id=None,
-                    from_status=None,
-                    to_status=states.OFFERED,
-                    detail={"match": job.match},
-                )
-            )
-            audit(
-                None,
-                "job.offered",
-                "job",
-                job.id,
-                order_id=order.id,
-                business_id=job.business_id,
-                quantity=job.quantity,
-                rule=job.match.get("rule"),
+            new_jobs.append(
+                offer(order, a.business_id, a.quantity, a.due_date, a.explanation.as_dict(), None)
             )
     if order.matched_at is None:
         order.matched_at = moment
