@@ -13,7 +13,7 @@ from typing import Any
 import pytest
 from flask import Flask
 from flask_migrate import upgrade
-from sqlalchemy import create_engine, text
+from sqlalchemy import Engine, create_engine, text
 
 from market.app import create_app
 from market.extensions import db
@@ -136,20 +136,27 @@ def rq_workers(pg_migrated: str) -> Iterator[list[Any]]:
 
 
 def reset_postgres(app: Flask) -> None:
+    """Empty every table and put the standard kits back (what the migration seeds)."""
     with app.app_context():
-        with db.engine.begin() as conn:
-            conn.execute(text(f"TRUNCATE {', '.join(TABLES)} RESTART IDENTITY CASCADE"))
-            rows = json.loads((ROOT / "market/data/kits.json").read_text(encoding="utf-8"))
-            for row in rows:
-                conn.execute(
-                    text(
-                        "INSERT INTO kits (code, name_en, name_fa, target_group, unit_price, contents, "
-                        "active, created_at) VALUES (:code, :name_en, :name_fa, :target_group, :unit_price, "
-                        "CAST(:contents AS json), true, now())"
-                    ),
-                    {**row, "contents": json.dumps(row["contents"], ensure_ascii=False)},
-                )
-        db.engine.dispose()
+        try:
+            _reset(db.engine)
+        finally:  # even on failure: a pooled connection left to the garbage collector warns
+            db.engine.dispose()
+
+
+def _reset(engine: Engine) -> None:
+    with engine.begin() as conn:
+        conn.execute(text(f"TRUNCATE {', '.join(TABLES)} RESTART IDENTITY CASCADE"))
+        rows = json.loads((ROOT / "market/data/kits.json").read_text(encoding="utf-8"))
+        for row in rows:
+            conn.execute(
+                text(
+                    "INSERT INTO kits (code, name_en, name_fa, target_group, unit_price, contents, "
+                    "active, created_at) VALUES (:code, :name_en, :name_fa, :target_group, :unit_price, "
+                    "CAST(:contents AS json), true, now())"
+                ),
+                {**row, "contents": json.dumps(row["contents"], ensure_ascii=False)},
+            )
 
 
 @pytest.fixture(params=BACKENDS)
