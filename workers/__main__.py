@@ -10,7 +10,7 @@ import argparse
 import logging
 import sys
 
-from rq import Worker
+from rq import SimpleWorker, Worker
 
 from market.tasks import queue, redis_connection
 
@@ -23,6 +23,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--burst", action="store_true", help="quit when the queue is empty")
     parser.add_argument("--name", help="worker name (default: RQ's)")
     parser.add_argument("--no-sweep", action="store_true", help="do not start the periodic sweep")
+    parser.add_argument("--fork", action="store_true", help="run each job in a forked work horse")
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
 
@@ -35,7 +36,8 @@ def main(argv: list[str] | None = None) -> int:
         queues = [queue()]
         if not args.no_sweep:
             sweep_now()
-    worker = Worker(queues, connection=connection, name=args.name)
+    worker_class = Worker if args.fork else SimpleWorker
+    worker = worker_class(queues, connection=connection, name=args.name)
     worker.work(with_scheduler=True, burst=args.burst, logging_level="INFO")
     return 0
 
