@@ -21,37 +21,112 @@ PASSWORD = "demo-password-2026"
 
 WORKSHOPS: list[dict[str, Any]] = [
     # name, province, city, owner group, kits, weekly capacity, min lot
-    {"name": "کارگاه مهر بانوان", "province": "kermanshah", "city": "Kermanshah",
-     "owner_group": "female_head_of_household", "weekly_capacity": 140, "min_lot": 10},
-    {"name": "تعاونی ناشنوایان بیستون", "province": "kermanshah", "city": "Kermanshah",
-     "owner_group": "deaf", "weekly_capacity": 105, "min_lot": 1},
-    {"name": "کارگاه خانگی امید", "province": "kermanshah", "city": "Eslamabad-e Gharb",
-     "owner_group": "female_head_of_household", "weekly_capacity": 49, "min_lot": 1},
-    {"name": "کارگاه سالمندان زاگرس", "province": "lorestan", "city": "Khorramabad",
-     "owner_group": "elderly", "weekly_capacity": 70, "min_lot": 1},
-    {"name": "گروه زنان سرپرست خانوار بروجرد", "province": "lorestan", "city": "Borujerd",
-     "owner_group": "female_head_of_household", "weekly_capacity": 84, "min_lot": 5},
-    {"name": "کارگاه توانیابان لرستان", "province": "lorestan", "city": "Khorramabad",
-     "owner_group": "disabled", "weekly_capacity": 56, "min_lot": 1},
-    {"name": "کارگاه ناشنوایان پارس", "province": "fars", "city": "Shiraz",
-     "owner_group": "deaf", "weekly_capacity": 112, "min_lot": 10},
-    {"name": "تعاونی بانوان مرودشت", "province": "fars", "city": "Marvdasht",
-     "owner_group": "female_head_of_household", "weekly_capacity": 70, "min_lot": 1},
-    {"name": "کارگاه جوانان کازرون", "province": "fars", "city": "Kazerun",
-     "owner_group": "youth", "weekly_capacity": 63, "min_lot": 1},
-    {"name": "کارگاه بانوان شهر ری", "province": "tehran", "city": "Rey",
-     "owner_group": "female_head_of_household", "weekly_capacity": 175, "min_lot": 20},
-    {"name": "کارگاه سالمندان اسلامشهر", "province": "tehran", "city": "Eslamshahr",
-     "owner_group": "elderly", "weekly_capacity": 42, "min_lot": 1},
+    {
+        "name": "کارگاه مهر بانوان",
+        "province": "kermanshah",
+        "city": "Kermanshah",
+        "owner_group": "female_head_of_household",
+        "weekly_capacity": 140,
+        "min_lot": 10,
+    },
+    {
+        "name": "تعاونی ناشنوایان بیستون",
+        "province": "kermanshah",
+        "city": "Kermanshah",
+        "owner_group": "deaf",
+        "weekly_capacity": 105,
+        "min_lot": 1,
+    },
+    {
+        "name": "کارگاه خانگی امید",
+        "province": "kermanshah",
+        "city": "Eslamabad-e Gharb",
+        "owner_group": "female_head_of_household",
+        "weekly_capacity": 49,
+        "min_lot": 1,
+    },
+    {
+        "name": "کارگاه سالمندان زاگرس",
+        "province": "lorestan",
+        "city": "Khorramabad",
+        "owner_group": "elderly",
+        "weekly_capacity": 70,
+        "min_lot": 1,
+    },
+    {
+        "name": "گروه زنان سرپرست خانوار بروجرد",
+        "province": "lorestan",
+        "city": "Borujerd",
+        "owner_group": "female_head_of_household",
+        "weekly_capacity": 84,
+        "min_lot": 5,
+    },
+    {
+        "name": "کارگاه توانیابان لرستان",
+        "province": "lorestan",
+        "city": "Khorramabad",
+        "owner_group": "disabled",
+        "weekly_capacity": 56,
+        "min_lot": 1,
+    },
+    {
+        "name": "کارگاه ناشنوایان پارس",
+        "province": "fars",
+        "city": "Shiraz",
+        "owner_group": "deaf",
+        "weekly_capacity": 112,
+        "min_lot": 10,
+    },
+    {
+        "name": "تعاونی بانوان مرودشت",
+        "province": "fars",
+        "city": "Marvdasht",
+        "owner_group": "female_head_of_household",
+        "weekly_capacity": 70,
+        "min_lot": 1,
+    },
+    {
+        "name": "کارگاه جوانان کازرون",
+        "province": "fars",
+        "city": "Kazerun",
+        "owner_group": "youth",
+        "weekly_capacity": 63,
+        "min_lot": 1,
+    },
+    {
+        "name": "کارگاه بانوان شهر ری",
+        "province": "tehran",
+        "city": "Rey",
+        "owner_group": "female_head_of_household",
+        "weekly_capacity": 175,
+        "min_lot": 20,
+    },
+    {
+        "name": "کارگاه سالمندان اسلامشهر",
+        "province": "tehran",
+        "city": "Eslamshahr",
+        "owner_group": "elderly",
+        "weekly_capacity": 42,
+        "min_lot": 1,
+    },
 ]
-APPLICANT = {"name": "کارگاه تازه‌تأسیس همدان", "province": "hamadan", "city": "Hamadan",
-             "owner_group": "pregnant_women", "weekly_capacity": 70, "min_lot": 1}
+APPLICANT = {
+    "name": "کارگاه تازه‌تأسیس همدان",
+    "province": "hamadan",
+    "city": "Hamadan",
+    "owner_group": "pregnant_women",
+    "weekly_capacity": 70,
+    "min_lot": 1,
+}
 
 BUYERS: list[dict[str, Any]] = [
     {"name": "مرکز بهداشت اهواز", "organization": "Ahvaz health center", "province": "khuzestan"},
     {"name": "مرکز بهداشت کرمانشاه", "organization": "Kermanshah health center", "province": "kermanshah"},
-    {"name": "انجمن حمایت از سالمندان مشهد", "organization": "Mashhad elderly NGO",
-     "province": "khorasan-razavi"},
+    {
+        "name": "انجمن حمایت از سالمندان مشهد",
+        "organization": "Mashhad elderly NGO",
+        "province": "khorasan-razavi",
+    },
     {"name": "داروخانه سعدی شیراز", "organization": "Saadi pharmacy", "province": "fars"},
 ]
 
@@ -64,18 +139,40 @@ def seed() -> Iterator[str]:
     admin = accounts.create_admin(ADMIN_EMAIL, PASSWORD, "مدیر سامانه")
     owners = []
     for i, w in enumerate(WORKSHOPS, start=1):
-        user = accounts.register({"email": f"workshop{i}@demo.kitmarket.ir", "password": PASSWORD,
-                                  "name": w["name"], "role": "business", "locale": "fa"})
+        user = accounts.register(
+            {
+                "email": f"workshop{i}@demo.kitmarket.ir",
+                "password": PASSWORD,
+                "name": w["name"],
+                "role": "business",
+                "locale": "fa",
+            }
+        )
         kits = ["ELDERLY-COVID", "PREGNANT-HYGIENE"] if i % 3 else ["ELDERLY-COVID"]
         b = businesses.create(user, {**w, "kits": kits, "phone": None})
         businesses.approve(admin, b.id)
         owners.append(user)
-    applicant = accounts.register({"email": "applicant@demo.kitmarket.ir", "password": PASSWORD,
-                                   "name": APPLICANT["name"], "role": "business", "locale": "fa"})
+    applicant = accounts.register(
+        {
+            "email": "applicant@demo.kitmarket.ir",
+            "password": PASSWORD,
+            "name": APPLICANT["name"],
+            "role": "business",
+            "locale": "fa",
+        }
+    )
     businesses.create(applicant, {**APPLICANT, "kits": ["PREGNANT-HYGIENE"], "phone": None})
     buyers = [
-        accounts.register({"email": f"buyer{i}@demo.kitmarket.ir", "password": PASSWORD, "name": b["name"],
-                           "role": "buyer", "organization": b["organization"], "locale": "fa"})
+        accounts.register(
+            {
+                "email": f"buyer{i}@demo.kitmarket.ir",
+                "password": PASSWORD,
+                "name": b["name"],
+                "role": "buyer",
+                "organization": b["organization"],
+                "locale": "fa",
+            }
+        )
         for i, b in enumerate(BUYERS, start=1)
     ]
     _orders(buyers, owners, admin)
@@ -84,8 +181,13 @@ def seed() -> Iterator[str]:
 
 
 def _post(buyer: User, kit: str, quantity: int, province: str, days: int, address: str) -> Order:
-    data = {"kit": kit, "quantity": quantity, "delivery_province": province, "delivery_address": address,
-            "needed_by": today() + timedelta(days=days)}
+    data = {
+        "kit": kit,
+        "quantity": quantity,
+        "delivery_province": province,
+        "delivery_address": address,
+        "needed_by": today() + timedelta(days=days),
+    }
     _, body = orders.create(buyer, data, None, lambda o: {"id": o.id})
     matching.match_order(body["id"])  # whatever the jobs mode: the demo shows matched orders at once
     order = db.session.get(Order, body["id"])

@@ -7,15 +7,11 @@ from typing import Any
 from ..domain import states
 from ..models import Business, Job, Order
 from ..services.businesses import BusinessFigures
+from ..services.common import tally
 
 
 def order(o: Order) -> dict[str, Any]:
-    t = states.tally_order(
-        o.quantity,
-        [states.JobShare(j.status, j.quantity) for j in o.jobs],
-        matched=o.matched_at is not None,
-        cancelled=o.cancelled_at is not None,
-    )
+    t = tally(o)
     delivered = [j for j in o.jobs if j.status == states.DELIVERED]
     received = sum(j.received_quantity or 0 for j in delivered)
     return {

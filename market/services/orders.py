@@ -9,7 +9,7 @@ from datetime import timedelta
 from typing import Any
 
 from flask import current_app
-from sqlalchemy import func, select
+from sqlalchemy import Select, func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import selectinload
 
@@ -132,16 +132,21 @@ def visible(user: User, order_id: int) -> Order:
     return order
 
 
-def listing(user: User, filters: dict[str, Any], page: int, per_page: int) -> tuple[list[Order], int]:
-    q = select(Order)
-    if user.role != "admin":
-        q = q.where(Order.buyer_id == user.id)
+def filter_orders(q: Select[Any], filters: dict[str, Any]) -> Select[Any]:
+    """Narrow an order query by the list filters (status, delivery province, kit code)."""
     if filters.get("status"):
         q = q.where(Order.status == filters["status"])
     if filters.get("province"):
         q = q.where(Order.delivery_province == filters["province"])
     if filters.get("kit"):
         q = q.where(Order.kit.has(Kit.code == filters["kit"]))
+    return q
+
+
+def listing(user: User, filters: dict[str, Any], page: int, per_page: int) -> tuple[list[Order], int]:
+    q = filter_orders(select(Order), filters)
+    if user.role != "admin":
+        q = q.where(Order.buyer_id == user.id)
     total = db.session.scalar(select(func.count()).select_from(q.subquery())) or 0
     rows = db.session.scalars(
         q.options(selectinload(Order.jobs).selectinload(Job.business), selectinload(Order.kit))

@@ -16,9 +16,10 @@ from .. import tasks
 from ..domain import geo, states
 from ..domain.capacity import Schedule
 from ..extensions import db
-from ..models import AuditEntry, Business, Job, Kit, Order, User
+from ..models import AuditEntry, Business, Job, Order, User
 from .common import now, today
 from .matching import open_commitments
+from .orders import filter_orders
 
 
 def admin_stats() -> dict[str, Any]:
@@ -218,19 +219,9 @@ def queue_report() -> QueueReport:
     return QueueReport(state, length, stale, grace)
 
 
-def _order_filters(q: Any, filters: dict[str, Any]) -> Any:
-    if filters.get("status"):
-        q = q.where(Order.status == filters["status"])
-    if filters.get("province"):
-        q = q.where(Order.delivery_province == filters["province"])
-    if filters.get("kit"):
-        q = q.where(Order.kit.has(Kit.code == filters["kit"]))
-    return q
-
-
 def orders_for_export(filters: dict[str, Any]) -> list[Order]:
     """Every order matching the filters (status, province, kit), oldest first, with buyer, kit and jobs."""
-    q = _order_filters(select(Order), filters)
+    q = filter_orders(select(Order), filters)
     return list(
         db.session.scalars(
             q.options(selectinload(Order.buyer), selectinload(Order.kit), selectinload(Order.jobs)).order_by(

@@ -12,7 +12,7 @@ from ..domain import states
 from ..errors import Conflict, Invalid
 from ..models import Order
 from ..services import jobs, orders
-from ..services.common import today
+from ..services.common import tally, today
 from . import bp, i18n
 from .common import kit_choices, province_choices, role_required, user
 from .forms import DeliverForm, OrderForm, ReasonForm
@@ -27,15 +27,6 @@ def my_orders() -> Any:
     items, total = orders.listing(user(), {}, page, PER_PAGE)
     return render_template(
         "buyer/orders.html", orders=items, total=total, page=page, per_page=PER_PAGE, tally=tally
-    )
-
-
-def tally(order: Order) -> states.OrderTally:
-    return states.tally_order(
-        order.quantity,
-        [states.JobShare(j.status, j.quantity) for j in order.jobs],
-        matched=order.matched_at is not None,
-        cancelled=order.cancelled_at is not None,
     )
 
 
