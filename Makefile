@@ -9,9 +9,9 @@ PORT   ?= 5000
 
 .PHONY: run test lint bench clean
 
-run: $(VENV)/.run-deps  ## set up from nothing, migrate, load the demo, serve on 127.0.0.1:$(PORT)
+run: $(VENV)/.run-deps  ## set up from nothing, migrate, load the demo (embedded mode only), serve on 127.0.0.1:$(PORT)
 	$(BIN)/flask --app wsgi db upgrade
-	$(BIN)/flask --app wsgi seed-demo
+	$(BIN)/flask --app wsgi seed-demo --if-embedded-and-empty
 	PORT=$(PORT) scripts/serve
 
 $(BIN)/python:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import time
+from pathlib import Path
 from typing import Any
 
 from flask import Flask, jsonify, request
@@ -27,6 +28,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     app.config.update(cfg)
     app.json.sort_keys = False  # type: ignore[attr-defined]  # keep fields in the contract's order
     init_extensions(app)
+    register_security(app)
     register_api(app)
     register_web(app)
     register_errors(app)
@@ -42,6 +44,7 @@ def init_extensions(app: Flask) -> None:
     db.init_app(app)
     with app.app_context():
         if db.engine.dialect.name == "sqlite":
+            private_sqlite_file(db.engine)
             configure_sqlite(db.engine)
     migrate.init_app(
         app,
@@ -52,6 +55,20 @@ def init_extensions(app: Flask) -> None:
     )
     limiter.init_app(app)
     auth.init_app(app)
+
+
+def private_sqlite_file(engine: Engine) -> None:
+    """Create the SQLite file 0600 before SQLite does (it would honour the umask, often 0644:
+    every local user could read the accounts). Its -wal and -shm files copy its mode."""
+    name = engine.url.database
+    if name and name != ":memory:" and not name.startswith("file:"):
+        config_module.private_file(Path(name))
+
+
+def register_security(app: Flask) -> None:
+    from . import security
+
+    security.init_app(app)
 
 
 def configure_sqlite(engine: Engine) -> None:

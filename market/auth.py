@@ -8,10 +8,12 @@ from __future__ import annotations
 
 import functools
 import hashlib
+import time
 from collections.abc import Callable
 from typing import Any, TypeVar
 
-from flask import Flask, Request, current_app, g, request
+from flask import Flask, Request, current_app, g, request, session
+from flask_login import login_user, logout_user
 from sqlalchemy import select
 
 from .errors import Forbidden, Unauthorized
@@ -47,10 +49,44 @@ def user_from_bearer(request: Request) -> User | None:
 def init_app(app: Flask) -> None:
     login.init_app(app)
     login.login_view = "web.signin"
+    login.user_loader(load_user)
 
-    @login.user_loader
-    def load_user(user_id: str) -> User | None:
-        return db.session.get(User, int(user_id)) if user_id.isdigit() else None
+
+def load_user(session_id: str) -> User | None:
+    """The page session's user, checked on every request: the id, the user's current session
+    version (bumped by sign-out, a password change, a suspension) and the sign-in time (at most
+    SESSION_HOURS ago, however busy the session). Anything else is a signed-out visitor."""
+    ident, _, version = session_id.partition(".")
+    if not (ident.isascii() and ident.isdigit() and version.isascii() and version.isdigit()):
+        return None
+    started = session.get(SIGNED_IN_AT)
+    if not isinstance(started, int | float):
+        return None
+    if time.time() - started > current_app.config["SESSION_HOURS"] * 3600 or len(ident) > 18:
+        return None
+    user = db.session.get(User, int(ident))
+    if user is None or user.session_version != int(version):
+        return None
+    return user
+
+
+SIGNED_IN_AT = "signed_in_at"
+
+
+def start_session(user: User) -> None:
+    """Sign in with a new session: whatever the visitor's cookie held before (its CSRF token
+    included) is dropped, so a cookie planted or copied before sign-in is worth nothing after."""
+    session.clear()
+    login_user(user)
+    # wall-clock time, like the cookie's own signature (CLOCK moves the marketplace's days)
+    session[SIGNED_IN_AT] = int(time.time())
+
+
+def end_session() -> None:
+    """Forget the page session in this browser (the caller has bumped the user's session
+    version, which ends the copies elsewhere)."""
+    logout_user()
+    session.clear()
 
 
 _NO_USER = object()

@@ -21,12 +21,33 @@ def register(app: Flask) -> None:
         click.echo(f"admin {user.email} (id {user.id}) ready")
 
     @app.cli.command("seed-demo")
-    def seed_demo() -> None:
-        """Load the demo marketplace (idempotent) and print the demo logins."""
-        from .demo import seed
+    @click.option("--force", is_flag=True, help="load it even beside accounts that are not the demo's")
+    @click.option(
+        "--if-embedded-and-empty",
+        "auto",
+        is_flag=True,
+        help="what `make run` says: load only in the embedded mode into a database without accounts",
+    )
+    def seed_demo(force: bool, auto: bool) -> None:
+        """Load the demo marketplace (idempotent) and print the demo logins.
 
-        for line in seed():
-            click.echo(line)
+        Refused on a database holding accounts that are not the demo's, unless --force.
+        """
+        from . import demo
+        from .config import is_scaled
+
+        if auto:
+            if is_scaled(app.config):
+                click.echo("scaled mode: the demo is never loaded (`flask seed-demo` loads it by hand)")
+                return
+            if demo.foreign_users():
+                click.echo("this database holds real accounts: the demo is not loaded")
+                return
+        try:
+            for line in demo.seed(force=force):
+                click.echo(line)
+        except demo.DemoRefused as refused:
+            raise click.ClickException(str(refused)) from None
 
     @app.cli.command("sweep")
     def sweep_command() -> None:

@@ -10,7 +10,7 @@ from __future__ import annotations
 import os
 import secrets
 from collections.abc import Callable, Mapping
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -25,10 +25,18 @@ def utc_now() -> datetime:
     return datetime.now(UTC)
 
 
-def _bool(value: str | None, default: bool) -> bool:
-    if value is None or value == "":
+TRUE_WORDS = {"1", "true", "yes", "on"}
+FALSE_WORDS = {"0", "false", "no", "off"}
+
+
+def _bool(value: str | None, default: bool, name: str = "setting") -> bool:
+    """A yes/no setting; a word that is neither (``ture``) is refused rather than read as no."""
+    if value is None or value.strip() == "":
         return default
-    return value.strip().lower() in {"1", "true", "yes", "on"}
+    word = value.strip().lower()
+    if word not in TRUE_WORDS | FALSE_WORDS:
+        raise ConfigError(f"{name} must be true or false, got {value!r}")
+    return word in TRUE_WORDS
 
 
 def _int(env: Mapping[str, str], name: str, default: int) -> int:
@@ -41,16 +49,31 @@ def _int(env: Mapping[str, str], name: str, default: int) -> int:
         raise ConfigError(f"{name} must be an integer, got {raw!r}") from None
 
 
-def _secret_key(env: Mapping[str, str]) -> str:
-    """SECRET_KEY from the environment, else one generated once and kept under instance/."""
-    if env.get("SECRET_KEY"):
-        return env["SECRET_KEY"]
-    INSTANCE_DIR.mkdir(parents=True, exist_ok=True)
-    path = INSTANCE_DIR / "secret_key"
+def private_file(path: Path) -> None:
+    """Create ``path`` empty, readable and writable by its owner only (0600) from the first
+    instant, whatever the umask; an existing file is left as it is."""
+    path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
+    try:
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    except FileExistsError:
+        return
+    os.close(fd)
+
+
+def generated_secret_key(instance_dir: Path | None = None) -> str:
+    """The embedded mode's key: generated once into instance/secret_key, created 0600 (never
+    written world-readable and chmod-ed afterwards)."""
+    path = (instance_dir or INSTANCE_DIR) / "secret_key"
     if not path.exists():
-        path.write_text(secrets.token_urlsafe(48))
-        path.chmod(0o600)
+        private_file(path)
+        with open(path, "w", encoding="ascii") as f:
+            f.write(secrets.token_urlsafe(48))
     return path.read_text().strip()
+
+
+def is_scaled(cfg: Mapping[str, Any]) -> bool:
+    """The scaled mode: a database other than SQLite, or Redis. Anything but a laptop demo."""
+    return not str(cfg["SQLALCHEMY_DATABASE_URI"]).startswith("sqlite") or bool(cfg.get("REDIS_URL"))
 
 
 def load(env: Mapping[str, str] | None = None, **overrides: Any) -> dict[str, Any]:
@@ -62,7 +85,8 @@ def load(env: Mapping[str, str] | None = None, **overrides: Any) -> dict[str, An
         database_url = "postgresql+psycopg://" + database_url.split("://", 1)[1]
     redis_url = env.get("REDIS_URL") or None
     cfg: dict[str, Any] = {
-        "SECRET_KEY": overrides.get("SECRET_KEY") or _secret_key(env),
+        # filled in below: generated in the embedded mode, required in the scaled one
+        "SECRET_KEY": env.get("SECRET_KEY") or None,
         "SQLALCHEMY_DATABASE_URI": database_url,
         "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True},
         "REDIS_URL": redis_url,
@@ -79,12 +103,16 @@ def load(env: Mapping[str, str] | None = None, **overrides: Any) -> dict[str, An
         "PENDING_GRACE_SECONDS": _int(env, "PENDING_GRACE_SECONDS", 30),
         "TIMEZONE": env.get("MARKET_TIMEZONE", "Asia/Tehran"),
         "MAX_CONTENT_LENGTH": _int(env, "MAX_CONTENT_LENGTH", 64 * 1024),
-        "SESSION_COOKIE_SECURE": _bool(env.get("SESSION_COOKIE_SECURE"), False),
         "SESSION_COOKIE_HTTPONLY": True,
         "SESSION_COOKIE_SAMESITE": "Lax",
-        "RATELIMIT_ENABLED": _bool(env.get("RATELIMIT_ENABLED"), True),
-        "RATELIMIT_STORAGE_URI": redis_url or "memory://",
+        # a signed-in page session ends after this many hours, however busy (see market.sessions)
+        "SESSION_HOURS": _int(env, "SESSION_HOURS", 12),
+        # how many proxies in front of the app may set X-Forwarded-For/-Proto (0: none trusted)
+        "TRUSTED_PROXIES": _int(env, "TRUSTED_PROXIES", 0),
+        "RATELIMIT_ENABLED": _bool(env.get("RATELIMIT_ENABLED"), True, "RATELIMIT_ENABLED"),
         "RATELIMIT_AUTH": env.get("RATELIMIT_AUTH", "20 per minute"),
+        # failed sign-ins per account (API token and page sign-in together), whatever the address
+        "RATELIMIT_SIGNIN_ACCOUNT": env.get("RATELIMIT_SIGNIN_ACCOUNT", "10 per hour"),
         "RATELIMIT_HEADERS_ENABLED": True,
         # flask-smorest / OpenAPI
         "API_TITLE": "Kit marketplace",
@@ -96,6 +124,17 @@ def load(env: Mapping[str, str] | None = None, **overrides: Any) -> dict[str, An
         "CLOCK": utc_now,
     }
     cfg.update(overrides)
+    scaled = is_scaled(cfg)
+    if not cfg["SECRET_KEY"] and not scaled:
+        cfg["SECRET_KEY"] = generated_secret_key()
+    if "SESSION_COOKIE_SECURE" not in overrides:
+        # Secure by default in the scaled mode: turning it off must be said explicitly
+        secure = env.get("SESSION_COOKIE_SECURE")
+        cfg["SESSION_COOKIE_SECURE"] = _bool(secure, scaled, "SESSION_COOKIE_SECURE")
+    cfg["PERMANENT_SESSION_LIFETIME"] = timedelta(hours=cfg["SESSION_HOURS"])
+    if "RATELIMIT_STORAGE_URI" not in overrides:
+        # shared by every process in the scaled mode, so a limit is one limit, not one per process
+        cfg["RATELIMIT_STORAGE_URI"] = cfg.get("REDIS_URL") or "memory://"
     return cfg
 
 
@@ -114,6 +153,16 @@ def check(cfg: Mapping[str, Any]) -> None:
     uri = cfg["SQLALCHEMY_DATABASE_URI"]
     if not (uri.startswith("sqlite") or uri.startswith("postgresql")):
         raise ConfigError(f"DATABASE_URL must be SQLite or PostgreSQL, got {uri.split(':', 1)[0]}")
+    if cfg["SESSION_HOURS"] < 1:
+        raise ConfigError("SESSION_HOURS must be at least 1")
+    if cfg["TRUSTED_PROXIES"] < 0:
+        raise ConfigError("TRUSTED_PROXIES must be 0 or more")
+    if is_scaled(cfg) and not cfg.get("SECRET_KEY"):
+        raise ConfigError(
+            "SECRET_KEY must be set in the scaled mode (DATABASE_URL or REDIS_URL set): every web "
+            "process must sign sessions with the same key; generate one with "
+            "python -c 'import secrets; print(secrets.token_urlsafe(48))'"
+        )
 
 
 Clock = Callable[[], datetime]

@@ -1,5 +1,7 @@
-"""The demo marketplace loaded by ``flask seed-demo`` (and ``make run``). Idempotent: a second
-run finds the demo admin and only prints the logins again.
+"""The demo marketplace loaded by ``flask seed-demo`` (and ``make run`` in the embedded mode on
+an empty database; never in the scaled mode). Idempotent: a second run finds the demo admin and
+only prints the logins again. It refuses a database holding anyone but the demo's accounts: its
+shared password must never open a real marketplace.
 
 The 11 workshops of the first deployment (Kermanshah, Lorestan, Fars, Tehran), health-center and
 NGO buyers in other provinces, one applicant awaiting approval, and orders in every state.
@@ -10,6 +12,8 @@ from __future__ import annotations
 from collections.abc import Iterator
 from datetime import timedelta
 from typing import Any
+
+from sqlalchemy import func, select
 
 from .extensions import db
 from .models import Order, User
@@ -131,7 +135,34 @@ BUYERS: list[dict[str, Any]] = [
 ]
 
 
-def seed() -> Iterator[str]:
+DEMO_DOMAIN = "@demo.kitmarket.ir"
+
+
+class DemoRefused(RuntimeError):
+    """The database holds real accounts: the demo is not loaded into it."""
+
+
+def foreign_users() -> int:
+    """How many accounts are not the demo's."""
+    return db.session.scalar(select(func.count(User.id)).where(~User.email.endswith(DEMO_DOMAIN))) or 0
+
+
+def has_users() -> bool:
+    return db.session.scalar(select(User.id).limit(1)) is not None
+
+
+def seed(*, force: bool = False) -> Iterator[str]:
+    """Load the demo and yield the logins.
+
+    :raises DemoRefused: when accounts other than the demo's exist, unless ``force``.
+    """
+    others = foreign_users()
+    db.session.rollback()
+    if others and not force:
+        raise DemoRefused(
+            f"This database holds {others} account(s) that are not the demo's: the demo, whose "
+            "password is public, is not loaded into it (use --force on a throw-away database)."
+        )
     if accounts.find_by_email(ADMIN_EMAIL) is not None:
         yield "demo data already loaded"
         yield from logins()

@@ -5,6 +5,7 @@ from typing import Any
 from flask import current_app, request
 from flask_smorest import Blueprint
 
+from .. import limits
 from ..auth import me, require
 from ..extensions import db, limiter
 from ..schemas.accounts import MeOut, RegisterIn, TokenIn, TokenOut, UserOut
@@ -27,13 +28,16 @@ def register(data: dict[str, Any]) -> Any:
 
 
 @blp.post("/auth/token")
-@limiter.limit(auth_limit)
+@limits.per_address
+@limits.per_account
 @blp.arguments(TokenIn)
 @blp.response(200, TokenOut)
 def token(data: dict[str, Any]) -> Any:
     """Exchange email and password for a bearer token."""
     value, ttl = accounts.issue_token(data["email"], data["password"])
-    return {"token": value, "token_type": "Bearer", "expires_in": ttl}
+    # a credential: no cache (browser, proxy) may keep it
+    body = {"token": value, "token_type": "Bearer", "expires_in": ttl}
+    return body, 200, {"Cache-Control": "no-store", "Pragma": "no-cache"}
 
 
 @blp.post("/auth/revoke")

@@ -29,6 +29,13 @@ class User(UserMixin, db.Model):
     phone: Mapped[str | None] = mapped_column(String(32))
     locale: Mapped[str] = mapped_column(String(2), default="fa")
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utc_now)
+    # part of every page session's identity: bumping it (sign-out, password change, suspension)
+    # makes every cookie issued before worthless
+    session_version: Mapped[int] = mapped_column(default=0, server_default="0")
+
+    def get_id(self) -> str:
+        """What Flask-Login keeps in the session: the id and the session version."""
+        return f"{self.id}.{self.session_version}"
 
 
 class ApiToken(db.Model):

@@ -10,7 +10,7 @@ from typing import Any
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 from flask import current_app
-from sqlalchemy import select
+from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError
 
 from ..auth import token_digest
@@ -116,13 +116,43 @@ def revoke_token(token: str) -> bool:
     return True
 
 
+def end_sessions(user_id: int, *, tokens: bool = True) -> None:
+    """End every page session of the user (its session version moves on, so every cookie issued
+    before is refused) and, with ``tokens``, revoke its API tokens. Inside the caller's
+    transaction: the caller commits."""
+    db.session.execute(
+        update(User).where(User.id == user_id).values(session_version=User.session_version + 1)
+    )
+    if tokens:
+        db.session.execute(
+            update(ApiToken)
+            .where(ApiToken.user_id == user_id, ApiToken.revoked_at.is_(None))
+            .values(revoked_at=now())
+        )
+
+
+def sign_out(user: User) -> None:
+    """Sign-out of the pages: every page session of the user ends (a copied cookie too); API
+    tokens live on until they expire or are revoked."""
+    end_sessions(user.id, tokens=False)
+    db.session.commit()
+
+
+def set_password(user: User, password: str, actor: User | None = None) -> None:
+    """A new password: every session and token the old one opened ends with it."""
+    user.password_hash = hasher().hash(password)
+    end_sessions(user.id)
+    audit(actor or user, "user.password_changed", "user", user.id)
+    db.session.commit()
+
+
 def create_admin(email: str, password: str, name: str = "Administrator") -> User:
     """Make an admin, or promote an existing account and reset its password (the CLI's job)."""
     user = find_by_email(email)
     if user is None:
         return register({"email": email, "password": password, "name": name}, role="admin")
     user.role = "admin"
-    user.password_hash = hasher().hash(password)
     audit(None, "user.made_admin", "user", user.id)
-    db.session.commit()
+    set_password(user, password, actor=None)
+    db.session.refresh(user)
     return user

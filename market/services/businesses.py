@@ -14,6 +14,7 @@ from ..errors import Conflict, Invalid, NotFound
 from ..extensions import db
 from ..models import Business, Job, Kit, User
 from ..tasks import enqueue
+from .accounts import end_sessions
 from .common import audit, lock_order, move_job, now, refresh_order_status, today
 from .matching import open_commitments
 
@@ -165,6 +166,7 @@ def suspend(admin: User, business_id: int, reason: str | None) -> Business:
                 move_job(job, states.CANCELLED, admin, reason="business suspended")
         refresh_order_status(order, admin)
     audit(admin, "business.suspended", "business", b.id, reason=reason, withdrawn_orders=order_ids)
+    end_sessions(b.owner_id)  # its owner's page sessions and API tokens end with the suspension
     db.session.commit()
     enqueue(REMATCH_WAITING)
     return b

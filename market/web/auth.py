@@ -5,12 +5,14 @@ from __future__ import annotations
 from typing import Any
 from urllib.parse import urlsplit
 
-from flask import current_app, redirect, render_template, request, session, url_for
+from flask import redirect, render_template, request, session, url_for
 from flask_babel import gettext as _
-from flask_login import current_user, login_user, logout_user
+from flask_login import current_user
 
+from .. import limits
+from ..auth import end_session, start_session
 from ..errors import Conflict
-from ..extensions import db, limiter
+from ..extensions import db
 from ..services import accounts, catalog
 from . import bp, i18n
 from .common import user
@@ -41,7 +43,7 @@ def index() -> Any:
 
 
 @bp.route("/signup", methods=["GET", "POST"])
-@limiter.limit(lambda: str(current_app.config["RATELIMIT_AUTH"]))
+@limits.per_address
 def signup() -> Any:
     form = SignupForm()
     if form.validate_on_submit():
@@ -59,34 +61,39 @@ def signup() -> Any:
         except Conflict:
             form.email.errors = [*form.email.errors, _("An account with this email already exists.")]
         else:
-            login_user(new)
+            start_session(new)
             return redirect(home_for(new.role))
     return render_template("auth/signup.html", form=form), 200 if not form.errors else 422
 
 
 @bp.route("/signin", methods=["GET", "POST"])
-@limiter.limit(lambda: str(current_app.config["RATELIMIT_AUTH"]))
+@limits.per_address
+@limits.per_account
 def signin() -> Any:
     form = SigninForm()
     if form.validate_on_submit():
         found = accounts.check_password(form.email.data or "", form.password.data or "")
         db.session.commit()  # a rehash of an old password hash, if any
         if found is not None:
-            login_user(found)
-            session.pop("lang", None)  # the account's language wins from now on
+            start_session(found)  # a new session; the account's language wins from now on
             return redirect(safe_next(request.args.get("next")) or home_for(found.role))
+        limits.mark_failed_signin()
         form.password.errors = [_("Wrong email or password.")]
     return render_template("auth/signin.html", form=form), 200 if not form.errors else 422
 
 
 @bp.post("/signout")
 def signout() -> Any:
-    logout_user()
+    if current_user.is_authenticated:
+        accounts.sign_out(user())
+    end_session()
     return redirect(url_for("web.index"))
 
 
-@bp.get("/language/<code>")
+@bp.post("/language/<code>")
 def set_language(code: str) -> Any:
+    """The language switch: a form with a CSRF token, since it writes the account's language (a
+    GET would let any other site change it)."""
     if code in i18n.LANGUAGES:
         session["lang"] = code
         if current_user.is_authenticated:

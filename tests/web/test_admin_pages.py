@@ -49,7 +49,7 @@ class Pages:
         self.token = token_in(self.client.get("/").get_data(as_text=True))
 
     def english(self) -> Pages:
-        self.client.get("/language/en")
+        self.client.post("/language/en", data={"csrf_token": self.token})
         return self
 
     def get(self, path: str, status: int = 200) -> str:

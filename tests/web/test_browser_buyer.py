@@ -85,7 +85,7 @@ def test_the_same_order_in_english(web: Page, site: LiveServer, site_api: ApiCli
     buyer = site_api.buyer()
     needed_by = local_today(site_clock) + timedelta(days=15)
     sign_in(web, site, buyer.email)
-    web.get_by_role("link", name="English").click()
+    web.get_by_role("button", name="English").click()
     expect(web.locator("html")).to_have_attribute("dir", "ltr")
     expect(web.locator("html")).to_have_attribute("lang", "en")
     web.get_by_role("link", name="New order").first.click()

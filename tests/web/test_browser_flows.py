@@ -101,7 +101,7 @@ def test_an_admin_approves_a_new_workshop_and_the_dashboard_changes(
     screenshot(web, "fa-dashboard")
     assert buyer.get(f"/api/v1/orders/{order['id']}").get_json()["status"] == "allocated"
 
-    web.get_by_role("link", name="English").click()
+    web.get_by_role("button", name="English").click()
     expect(web.locator("html")).to_have_attribute("dir", "ltr")
     expect(web.get_by_role("heading", level=1)).to_have_text("Dashboard")
     expect(web.locator("svg g.province[data-province=lorestan]")).to_contain_text("Lorestan")

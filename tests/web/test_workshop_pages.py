@@ -254,7 +254,7 @@ def test_the_inbox_in_english_shows_gregorian_dates(app, api, clock):
     workshop = api.business()
     job = offered_job(api, clock, workshop, quantity=50, days=30)
     pages = signed_in(app, workshop)
-    pages.get("/language/en")
+    pages.post("/language/en", {}, page="/workshop/offers")
     page = pages.text("/workshop/offers")
     due = date.fromisoformat(job["due_date"])
     assert f"{due.day} {i18n.EN_MONTHS[due.month - 1]} {due.year}" in page
