@@ -116,7 +116,8 @@ def browser_context_args(browser_context_args: dict[str, Any]) -> dict[str, Any]
 
 @pytest.fixture
 def web(page: Page, site: LiveServer) -> Iterator[Page]:
-    """A page on the live site that refuses to talk to any other host."""
+    """A page on the live site that refuses to talk to any other host and fails the test on
+    anything the Content-Security-Policy blocks."""
     foreign: list[str] = []
 
     def guard(route: Route) -> None:
@@ -127,10 +128,14 @@ def web(page: Page, site: LiveServer) -> Iterator[Page]:
             foreign.append(route.request.url)
             route.abort()
 
+    # the Content-Security-Policy allows nothing inline: Chromium reports what it blocked
+    blocked: list[str] = []
+    page.on("console", lambda m: blocked.append(m.text) if "Content Security Policy" in m.text else None)
     page.route("**/*", guard)
     page.set_default_timeout(15_000)
     yield page
     assert not foreign, f"pages asked hosts other than 127.0.0.1: {foreign}"
+    assert not blocked, f"the Content-Security-Policy blocked: {blocked}"
 
 
 def screenshot(page: Page, name: str) -> Path:
