@@ -124,6 +124,12 @@ def load(env: Mapping[str, str] | None = None, **overrides: Any) -> dict[str, An
         "CLOCK": utc_now,
     }
     cfg.update(overrides)
+    _mode_defaults(cfg, env, overrides)
+    return cfg
+
+
+def _mode_defaults(cfg: dict[str, Any], env: Mapping[str, str], overrides: Mapping[str, Any]) -> None:
+    """What depends on the mode, decided once the overrides are in (tests pass the database)."""
     scaled = is_scaled(cfg)
     if not cfg["SECRET_KEY"] and not scaled:
         cfg["SECRET_KEY"] = generated_secret_key()
@@ -131,11 +137,11 @@ def load(env: Mapping[str, str] | None = None, **overrides: Any) -> dict[str, An
         # Secure by default in the scaled mode: turning it off must be said explicitly
         secure = env.get("SESSION_COOKIE_SECURE")
         cfg["SESSION_COOKIE_SECURE"] = _bool(secure, scaled, "SESSION_COOKIE_SECURE")
+    # Flask refuses a session cookie signed longer ago than this, whatever it holds
     cfg["PERMANENT_SESSION_LIFETIME"] = timedelta(hours=cfg["SESSION_HOURS"])
     if "RATELIMIT_STORAGE_URI" not in overrides:
         # shared by every process in the scaled mode, so a limit is one limit, not one per process
         cfg["RATELIMIT_STORAGE_URI"] = cfg.get("REDIS_URL") or "memory://"
-    return cfg
 
 
 def check(cfg: Mapping[str, Any]) -> None:
