@@ -46,6 +46,9 @@ def user_from_bearer(request: Request) -> User | None:
     return user
 
 
+SIGNED_IN_AT = "signed_in_at"  # the session key holding the sign-in time (seconds since the epoch)
+
+
 def init_app(app: Flask) -> None:
     login.init_app(app)
     login.login_view = "web.signin"
@@ -57,20 +60,17 @@ def load_user(session_id: str) -> User | None:
     version (bumped by sign-out, a password change, a suspension) and the sign-in time (at most
     SESSION_HOURS ago, however busy the session). Anything else is a signed-out visitor."""
     ident, _, version = session_id.partition(".")
-    if not (ident.isascii() and ident.isdigit() and version.isascii() and version.isdigit()):
+    if not all(part.isascii() and part.isdigit() and len(part) <= 18 for part in (ident, version)):
         return None
     started = session.get(SIGNED_IN_AT)
     if not isinstance(started, int | float):
         return None
-    if time.time() - started > current_app.config["SESSION_HOURS"] * 3600 or len(ident) > 18:
+    if time.time() - started > current_app.config["SESSION_HOURS"] * 3600:
         return None
     user = db.session.get(User, int(ident))
     if user is None or user.session_version != int(version):
         return None
     return user
-
-
-SIGNED_IN_AT = "signed_in_at"
 
 
 def start_session(user: User) -> None:
