@@ -65,7 +65,7 @@ def me() -> User:
     if cached is _NO_USER:
         cached = g.api_user = user_from_bearer(request)
     if cached is None:
-        raise Unauthorized("Sign in first: send a valid bearer token.")
+        raise Unauthorized("sign_in_first")
     return cached  # type: ignore[return-value]
 
 
@@ -77,7 +77,7 @@ def require(*roles: str) -> Callable[[F], F]:
         def wrapped(*args: Any, **kwargs: Any) -> Any:
             user = me()
             if roles and user.role not in roles:
-                raise Forbidden(f"Only {' or '.join(roles)} users may do this.")
+                raise Forbidden("role_forbidden", roles=" or ".join(roles))
             return view(*args, **kwargs)
 
         return wrapped  # type: ignore[return-value]

@@ -10,7 +10,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from types import MappingProxyType
 
-from .errors import DomainError, IllegalTransition
+from .errors import DomainError, IllegalTransition, RuleBroken
 
 # Job statuses
 OFFERED = "offered"
@@ -166,22 +166,22 @@ def tally_order(
 def check_progress(quantity: int, units_done: int, new_units_done: int) -> int:
     """The new count of units made.
 
-    :raises DomainError: if it is outside 0 … quantity or lower than what was reported before.
+    :raises RuleBroken: if it is outside 0 … quantity or lower than what was reported before.
     """
     if not 0 <= new_units_done <= quantity:
-        raise DomainError(f"units_done must be between 0 and {quantity}, got {new_units_done}")
+        raise RuleBroken("units_done_out_of_range", quantity=quantity, units_done=new_units_done)
     if new_units_done < units_done:
-        raise DomainError(f"units_done cannot go down from {units_done} to {new_units_done}")
+        raise RuleBroken("units_done_goes_down", before=units_done, units_done=new_units_done)
     return new_units_done
 
 
 def check_received(quantity: int, received: int) -> int:
     """Units the buyer confirms; the shortfall is ``quantity - received``.
 
-    :raises DomainError: if it is outside 0 … quantity.
+    :raises RuleBroken: if it is outside 0 … quantity.
     """
     if not 0 <= received <= quantity:
-        raise DomainError(f"received_quantity must be between 0 and {quantity}, got {received}")
+        raise RuleBroken("received_out_of_range", quantity=quantity, received=received)
     return received
 
 

@@ -52,7 +52,7 @@ def register(data: dict[str, Any], *, role: str | None = None, actor: User | Non
     """
     email = normalize_email(data["email"])
     if find_by_email(email) is not None:
-        raise Conflict("An account with this email already exists.")
+        raise Conflict("email_taken")
     user = User(
         email=email,
         password_hash=hasher().hash(data["password"]),
@@ -68,7 +68,7 @@ def register(data: dict[str, Any], *, role: str | None = None, actor: User | Non
         db.session.flush()
     except IntegrityError:  # a concurrent registration won the race
         db.session.rollback()
-        raise Conflict("An account with this email already exists.") from None
+        raise Conflict("email_taken") from None
     audit(actor or user, "user.registered", "user", user.id, role=user.role)
     db.session.commit()
     return user
@@ -96,7 +96,7 @@ def issue_token(email: str, password: str) -> tuple[str, int]:
     user = check_password(email, password)
     if user is None:
         db.session.rollback()
-        raise Unauthorized("Wrong email or password.")
+        raise Unauthorized("wrong_credentials")
     token = secrets.token_urlsafe(32)
     ttl = timedelta(hours=current_app.config["TOKEN_TTL_HOURS"])
     moment = now()

@@ -31,17 +31,17 @@ def _kits(codes: list[str]) -> list[Kit]:
     found = list(db.session.scalars(select(Kit).where(Kit.code.in_(codes))))
     missing = sorted(set(codes) - {k.code for k in found})
     if missing:
-        raise Invalid.field("kits", f"Unknown kit code(s): {', '.join(missing)}.")
+        raise Invalid.field("kits", "kits_unknown", codes=", ".join(missing))
     inactive = sorted(k.code for k in found if not k.active)
     if inactive:
-        raise Invalid.field("kits", f"Kit(s) no longer offered: {', '.join(inactive)}.")
+        raise Invalid.field("kits", "kits_withdrawn", codes=", ".join(inactive))
     return found
 
 
 def create(user: User, data: dict[str, Any]) -> Business:
     """:raises Conflict: if the user already has a business. :raises Invalid: for unknown kits."""
     if db.session.scalar(select(Business.id).where(Business.owner_id == user.id)) is not None:
-        raise Conflict("You already have a business.")
+        raise Conflict("business_exists")
     kits = _kits(data.pop("kits"))
     b = Business(owner_id=user.id, status="pending", created_at=now(), **data)
     b.kits = kits
@@ -62,7 +62,7 @@ def visible(user: User, business_id: int, *, lock: bool = False) -> Business:
         q = q.with_for_update().execution_options(populate_existing=True)
     b = db.session.scalar(q)
     if b is None or (user.role != "admin" and b.owner_id != user.id):
-        raise NotFound("No such business.")
+        raise NotFound("business_not_found", business_id=business_id)
     return b
 
 
@@ -111,8 +111,9 @@ def update(user: User, business_id: int, data: dict[str, Any]) -> Business:
             schedule = Schedule(new, open_commitments([b.id])[b.id])
             if not schedule.is_feasible(today()):
                 need = schedule.min_weekly_capacity(today())
-                hint = f" at least {need} a week is needed" if need is not None else ""
-                raise Conflict(f"Your open jobs need more than {new} kits a week:{hint}.")
+                if need is None:
+                    raise Conflict("capacity_below_due_work", weekly_capacity=new)
+                raise Conflict("capacity_below_open_work", weekly_capacity=new, needed=need)
         more_room = new > b.weekly_capacity
     if "paused" in data and b.paused and not data["paused"]:
         more_room = True
@@ -147,7 +148,7 @@ def suspend(admin: User, business_id: int, reason: str | None) -> Business:
     Locks follow the global order: the affected orders first (ascending), then the business.
     """
     if db.session.get(Business, business_id) is None:
-        raise NotFound("No such business.")
+        raise NotFound("business_not_found", business_id=business_id)
     order_ids = sorted(
         set(
             db.session.scalars(

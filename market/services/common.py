@@ -76,7 +76,7 @@ def lock_order(order_id: int) -> Order:
         select(Order).where(Order.id == order_id).with_for_update().execution_options(populate_existing=True)
     ).scalar_one_or_none()
     if order is None:
-        raise NotFound("No such order.")
+        raise NotFound("order_not_found", order_id=order_id)
     return order
 
 

@@ -11,7 +11,7 @@ from sqlalchemy.orm import selectinload
 
 from ..domain import geo, states
 from ..domain.capacity import Schedule
-from ..domain.errors import DomainError
+from ..domain.errors import RuleBroken
 from ..errors import Conflict, Forbidden, Invalid, NotFound
 from ..extensions import db
 from ..models import Business, Job, Order, User
@@ -33,14 +33,14 @@ def visible(user: User, job_id: int) -> Job:
     """
     job = db.session.get(Job, job_id)
     if job is None:
-        raise NotFound("No such job.")
+        raise NotFound("job_not_found", job_id=job_id)
     if user.role == "admin":
         return job
     if user.role == "business" and job.business_id == _business_id_of(user):
         return job
     if user.role == "buyer" and job.order.buyer_id == user.id:
         return job
-    raise NotFound("No such job.")
+    raise NotFound("job_not_found", job_id=job_id)
 
 
 def listing(user: User, filters: dict[str, Any], page: int, per_page: int) -> tuple[list[Job], int]:
@@ -70,7 +70,7 @@ def _locked_own_job(user: User, job_id: int, *, as_business: bool) -> tuple[Orde
     """
     job = visible(user, job_id)
     if as_business and (user.role != "business" or job.business_id != _business_id_of(user)):
-        raise NotFound("No such job.")
+        raise NotFound("job_not_found", job_id=job_id)
     order = lock_order(job.order_id)
     job = next(j for j in order.jobs if j.id == job_id)
     return order, job
@@ -80,9 +80,9 @@ def accept(user: User, job_id: int) -> Job:
     """:raises Conflict: if the job is not an open offer or its offer has expired."""
     order, job = _locked_own_job(user, job_id, as_business=True)
     if job.status != states.OFFERED:
-        raise Conflict(f"This job is {job.status}: only an open offer can be accepted.")
+        raise Conflict("offer_not_open_accept", job_id=job.id, status=job.status)
     if now() >= job.expires_at:
-        raise Conflict("This offer has expired.")
+        raise Conflict("offer_expired", job_id=job.id)
     move_job(job, states.ACCEPTED, user)
     job.accepted_at = job.updated_at
     refresh_order_status(order, user)
@@ -98,7 +98,7 @@ def decline(user: User, job_id: int, reason: str | None) -> Job:
     """
     order, job = _locked_own_job(user, job_id, as_business=True)
     if job.status != states.OFFERED:
-        raise Conflict(f"This job is {job.status}: only an open offer can be declined.")
+        raise Conflict("offer_not_open_decline", job_id=job.id, status=job.status)
     for j in order.jobs:
         if j.business_id == job.business_id and j.status == states.OFFERED:
             move_job(j, states.DECLINED, user, reason=reason)
@@ -113,12 +113,12 @@ def progress(user: User, job_id: int, units_done: int) -> Job:
     """:raises Invalid: units outside 0 … quantity or going down. :raises Conflict: wrong status."""
     order, job = _locked_own_job(user, job_id, as_business=True)
     if job.status not in (states.ACCEPTED, states.IN_PRODUCTION):
-        raise Conflict(f"This job is {job.status}: progress is reported once it is accepted.")
+        raise Conflict("progress_not_accepted", job_id=job.id, status=job.status)
     before = job.units_done
     try:
         job.units_done = states.check_progress(job.quantity, job.units_done, units_done)
-    except DomainError as err:  # bad input, not a bad state: 422 naming the field
-        raise Invalid(str(err), {"units_done": [str(err)]}) from None
+    except RuleBroken as err:  # bad input, not a bad state: 422 naming the field
+        raise Invalid(err.code, {"units_done": [str(err)]}, **err.params) from None
     move_job(job, states.IN_PRODUCTION, user, units_done=units_done)
     refresh_order_status(order, user)
     db.session.commit()
@@ -131,7 +131,7 @@ def ship(user: User, job_id: int, carrier: str | None, tracking_code: str | None
     """:raises Conflict: if the job is not accepted or in production."""
     order, job = _locked_own_job(user, job_id, as_business=True)
     if job.status not in (states.ACCEPTED, states.IN_PRODUCTION):
-        raise Conflict(f"This job is {job.status}: only an accepted job can ship.")
+        raise Conflict("ship_not_accepted", job_id=job.id, status=job.status)
     move_job(job, states.SHIPPED, user, carrier=carrier, tracking_code=tracking_code)
     owed = job.quantity - job.units_done
     job.units_done = job.quantity
@@ -151,15 +151,15 @@ def deliver(user: User, job_id: int, received: int, note: str | None) -> Job:
     """
     job = visible(user, job_id)
     if user.role not in ("buyer", "admin"):
-        raise Forbidden("Only the order's buyer or an admin confirms a delivery.")
+        raise Forbidden("deliver_not_buyer", job_id=job.id)
     order = lock_order(job.order_id)
     job = next(j for j in order.jobs if j.id == job_id)
     if job.status != states.SHIPPED:
-        raise Conflict(f"This job is {job.status}: only a shipped job can be delivered.")
+        raise Conflict("deliver_not_shipped", job_id=job.id, status=job.status)
     try:
         received = states.check_received(job.quantity, received)
-    except DomainError as err:  # bad input, not a bad state: 422 naming the field
-        raise Invalid(str(err), {"received_quantity": [str(err)]}) from None
+    except RuleBroken as err:  # bad input, not a bad state: 422 naming the field
+        raise Invalid(err.code, {"received_quantity": [str(err)]}, **err.params) from None
     move_job(
         job, states.DELIVERED, user, received_quantity=received, shortfall=job.quantity - received, note=note
     )
@@ -185,24 +185,22 @@ def reassign(admin: User, job_id: int, business_id: int) -> Job:
         .execution_options(populate_existing=True)
     )
     if target is None:
-        raise NotFound("No such business.")
+        raise NotFound("business_not_found", business_id=business_id)
     if job.status not in states.CANCELLABLE_JOB_STATUSES:
-        raise Conflict(f"This job is {job.status}: only an open job can be reassigned.")
+        raise Conflict("reassign_job_closed", job_id=job.id, status=job.status)
     if target.id == job.business_id:
-        raise Conflict("The job is already with this business.")
+        raise Conflict("reassign_same_business", job_id=job.id)
     if target.status != "approved" or target.paused:
-        raise Conflict("That business is not approved and active.")
+        raise Conflict("reassign_business_inactive", business_id=target.id)
     if order.kit_id not in {k.id for k in target.kits}:
-        raise Conflict("That business does not make this kit.")
+        raise Conflict("reassign_business_lacks_kit", business_id=target.id)
     if any(j.business_id == target.id and j.status == states.DECLINED for j in order.jobs):
-        raise Conflict("That business declined this order.")
+        raise Conflict("reassign_business_declined", business_id=target.id)
     transit = geo.transit_days(target.province, order.delivery_province)
     due = order.needed_by - timedelta(days=transit)
     free = Schedule(target.weekly_capacity, open_commitments([target.id])[target.id]).free_until(due, today())
     if free < job.quantity:
-        raise Conflict(
-            f"That business can take only {free} of the {job.quantity} units by {due.isoformat()}."
-        )
+        raise Conflict("reassign_short_capacity", free=free, quantity=job.quantity, due=due)
     move_job(job, states.CANCELLED, admin, reason="reassigned", to_business_id=target.id)
     job.closed_reason = f"reassigned to business {target.id}"
     distance = geo.distance_km(target.province, order.delivery_province)

@@ -13,7 +13,7 @@ from sqlalchemy import Select, func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import selectinload
 
-from ..domain import states
+from ..domain import refusals, states
 from ..errors import Conflict, Invalid, NotFound
 from ..extensions import db
 from ..models import IdempotencyKey, Job, Kit, Order, User
@@ -44,8 +44,8 @@ def _replay(user: User, key: str, print_: str) -> tuple[int, dict[str, Any]] | N
         return None
     if row.fingerprint != print_:
         raise Invalid(
-            "This Idempotency-Key was already used with a different request body.",
-            {"Idempotency-Key": ["already used with a different body"]},
+            "idempotency_key_reused",
+            {"Idempotency-Key": [refusals.english("idempotency_key_reused_field", {})]},
         )
     return row.response_status, row.response_body
 
@@ -66,10 +66,10 @@ def create(
             return replay
     kit = db.session.scalar(select(Kit).where(Kit.code == data["kit"]))
     if kit is None or not kit.active:
-        raise Invalid.field("kit", f"No kit with code {data['kit']} can be ordered.")
+        raise Invalid.field("kit", "kit_not_orderable", code=data["kit"])
     earliest = today() + timedelta(days=1)
     if data["needed_by"] < earliest:
-        raise Invalid.field("needed_by", f"Must be {earliest.isoformat()} or later.")
+        raise Invalid.field("needed_by", "needed_by_too_early", earliest=earliest)
     moment = now()
     order = Order(
         buyer_id=buyer.id,
@@ -128,7 +128,7 @@ def visible(user: User, order_id: int) -> Order:
     """
     order = db.session.get(Order, order_id)
     if order is None or (user.role != "admin" and order.buyer_id != user.id):
-        raise NotFound("No such order.")
+        raise NotFound("order_not_found", order_id=order_id)
     return order
 
 
@@ -165,9 +165,9 @@ def cancel(user: User, order_id: int, reason: str | None) -> Order:
     visible(user, order_id)
     order = lock_order(order_id)
     if order.cancelled_at is not None:
-        raise Conflict("This order is already cancelled.")
+        raise Conflict("order_already_cancelled", order_id=order.id)
     if any(j.status in (states.SHIPPED, states.DELIVERED) for j in order.jobs):
-        raise Conflict("Part of this order has shipped: it can no longer be cancelled.")
+        raise Conflict("order_partly_shipped", order_id=order.id)
     for job in order.jobs:
         if job.status in states.CANCELLABLE_JOB_STATUSES:
             move_job(job, states.CANCELLED, user, reason="order cancelled")
@@ -186,7 +186,7 @@ def request_rematch(admin: User, order_id: int) -> Order:
     """
     order = visible(admin, order_id)
     if order.cancelled_at is not None:
-        raise Conflict("This order is cancelled.")
+        raise Conflict("order_cancelled", order_id=order.id)
     audit(admin, "order.rematch_requested", "order", order.id)
     db.session.commit()
     enqueue(MATCH_ORDER, order.id)

@@ -9,7 +9,6 @@ from __future__ import annotations
 import csv
 import io
 import json
-import re
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
@@ -38,6 +37,7 @@ from .forms import (
     ReasonForm,
     ReassignForm,
 )
+from .refusals import refusal_text
 
 PER_PAGE = 20
 EXPIRING_WITHIN = timedelta(hours=12)
@@ -410,39 +410,6 @@ def admin_jobs() -> Any:
     )
 
 
-#: the service's reasons for refusing a reassignment, said again in the admin's language
-REASSIGN_REFUSALS: list[tuple[re.Pattern[str], Callable[[re.Match[str]], str]]] = [
-    (
-        re.compile(r"can take only (?P<free>\d+) of the (?P<n>\d+) units by (?P<date>\d{4}-\d{2}-\d{2})"),
-        lambda m: _(
-            "That workshop can make only %(free)s of the %(n)s kits by %(date)s.",
-            free=i18n.number(int(m["free"])),
-            n=i18n.number(int(m["n"])),
-            date=i18n.format_date(date.fromisoformat(m["date"])),
-        ),
-    ),
-    (
-        re.compile(r"^This job is (?P<status>\w+): only an open job"),
-        lambda m: _(
-            "This job is %(status)s: only an open job can be moved.", status=status_label(m["status"])
-        ),
-    ),
-    (re.compile(r"not approved and active"), lambda m: _("That workshop is not approved, or it is paused.")),
-    (re.compile(r"does not make this kit"), lambda m: _("That workshop does not make this kit.")),
-    (re.compile(r"declined this order"), lambda m: _("That workshop declined this order.")),
-    (re.compile(r"already with this business"), lambda m: _("The job is already with that workshop.")),
-]
-
-
-def reassign_refusal(message: str) -> str:
-    """The translated reason a reassignment was refused (a general one for a reason not listed)."""
-    for pattern, say in REASSIGN_REFUSALS:
-        found = pattern.search(message)
-        if found:
-            return say(found)
-    return _("This job cannot be moved to that workshop.")
-
-
 @bp.post("/admin/jobs/<int:job_id>/reassign")
 @role_required("admin")
 def reassign_job(job_id: int) -> Any:
@@ -461,7 +428,7 @@ def reassign_job(job_id: int) -> Any:
             _(
                 "Job #%(id)s was not moved: %(reason)s",
                 id=i18n.local_digits(job_id),
-                reason=reassign_refusal(err.message),
+                reason=refusal_text(err, _("This job cannot be moved to that workshop.")),
             ),
             "error",
         )
@@ -687,10 +654,15 @@ def impact_names(row: stats.ImpactRow) -> tuple[str, str]:
     if row.dimension == "province":
         p = geo.BY_CODE.get(row.key)
         return (p.name_en, p.name_fa) if p else (row.key, row.key)
+    return bilingual(lambda: owner_group_label(row.key))
+
+
+def bilingual(say: Callable[[], str]) -> tuple[str, str]:
+    """What ``say`` says in English and in Persian (the impact export carries both names)."""
     names = []
     for locale in ("en", "fa"):
         with force_locale(locale):
-            names.append(owner_group_label(row.key))
+            names.append(say())
     return names[0], names[1]
 
 
@@ -701,6 +673,7 @@ def export_impact() -> Any:
     dimension ends with its total row."""
     summary = stats.impact_summary()
     rows: list[list[Any]] = []
+    total_names = bilingual(lambda: _("Total"))
     for dimension in ("owner_group", "province"):
         group = [r for r in summary if r.dimension == dimension]
         for r in group:
@@ -709,8 +682,7 @@ def export_impact() -> Any:
             [
                 dimension,
                 "total",
-                "Total",
-                "جمع",
+                *total_names,
                 sum(r.jobs for r in group),
                 sum(r.units for r in group),
                 sum(r.income for r in group),

@@ -6,13 +6,12 @@ import functools
 from collections.abc import Callable
 from typing import Any, TypeVar
 
-from flask import abort, flash
+from flask import abort
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required
 from wtforms import SelectChoice
 
 from ..domain import geo
-from ..errors import ServiceError
 from ..models import User
 from ..services import catalog
 from . import i18n
@@ -90,7 +89,3 @@ def kit_choices(active_only: bool = True) -> list[SelectChoice]:
 def owner_group_choices() -> list[SelectChoice]:
     return [SelectChoice(k, str(v)) for k, v in OWNER_GROUP_LABELS.items()]
 
-
-def flash_refusal(err: ServiceError, fallback: str) -> None:
-    """A refused action as a flash message: the service's reason in English, a translated one in Persian."""
-    flash(fallback if i18n.is_fa() else err.message, "error")
