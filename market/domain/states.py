@@ -45,12 +45,26 @@ ORDER_STATUSES: tuple[str, ...] = (
     DELIVERED,
     CANCELLED,
 )
+#: orders that wait for matching: never matched yet, or with units no business holds
+WAITING_ORDER_STATUSES = frozenset({PENDING, AWAITING_CAPACITY})
+#: orders that no longer count as demand: nothing more will be made or delivered for them
+CLOSED_ORDER_STATUSES = frozenset({CANCELLED, DELIVERED})
 #: jobs whose units count as allocated to the order (API.md invariant)
 LIVE_JOB_STATUSES = frozenset({OFFERED, ACCEPTED, IN_PRODUCTION, SHIPPED, DELIVERED})
 #: jobs that hold a business's capacity (DESIGN.md capacity rule)
 OPEN_JOB_STATUSES = frozenset({OFFERED, ACCEPTED, IN_PRODUCTION})
 #: jobs an admin may still move to another business, or a buyer cancel
 CANCELLABLE_JOB_STATUSES = OPEN_JOB_STATUSES
+#: jobs the business has accepted and not shipped yet: it reports progress on them and ships them
+IN_HAND_JOB_STATUSES = frozenset({ACCEPTED, IN_PRODUCTION})
+#: jobs that have left the business (an order with one can no longer be cancelled)
+SENT_JOB_STATUSES = frozenset({SHIPPED, DELIVERED})
+
+# Business statuses ("pending" is a workshop waiting for an admin's approval)
+BUSINESS_PENDING = "pending"
+APPROVED = "approved"
+SUSPENDED = "suspended"
+BUSINESS_STATUSES: tuple[str, ...] = (BUSINESS_PENDING, APPROVED, SUSPENDED)
 
 
 class StateMachine:
@@ -188,8 +202,8 @@ def check_received(quantity: int, received: int) -> int:
 BUSINESS = StateMachine(
     "business",
     {
-        "pending": {"approved", "suspended"},
-        "approved": {"suspended"},
-        "suspended": {"approved"},
+        BUSINESS_PENDING: {APPROVED, SUSPENDED},
+        APPROVED: {SUSPENDED},
+        SUSPENDED: {APPROVED},
     },
 )

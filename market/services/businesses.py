@@ -8,7 +8,7 @@ from typing import Any
 
 from sqlalchemy import func, select
 
-from ..domain import states
+from ..domain import deadlines, states
 from ..domain.capacity import Schedule, capacity_until
 from ..errors import Conflict, Invalid, NotFound
 from ..extensions import db
@@ -43,7 +43,7 @@ def create(user: User, data: dict[str, Any]) -> Business:
     if db.session.scalar(select(Business.id).where(Business.owner_id == user.id)) is not None:
         raise Conflict("business_exists")
     kits = _kits(data.pop("kits"))
-    b = Business(owner_id=user.id, status="pending", created_at=now(), **data)
+    b = Business(owner_id=user.id, status=states.BUSINESS_PENDING, created_at=now(), **data)
     b.kits = kits
     db.session.add(b)
     db.session.flush()
@@ -88,12 +88,10 @@ def figures(b: Business) -> BusinessFigures:
     schedule = Schedule(b.weekly_capacity, work)
     shipped = db.session.execute(
         select(Job.due_date, Job.shipped_at).where(
-            Job.business_id == b.id, Job.status.in_([states.SHIPPED, states.DELIVERED])
+            Job.business_id == b.id, Job.status.in_(states.SENT_JOB_STATUSES)
         )
     ).all()
-    on_time = None
-    if shipped:
-        on_time = sum(1 for due, at in shipped if at is not None and at.date() <= due) / len(shipped)
+    on_time = deadlines.on_time_rate((due, at) for due, at in shipped)
     return BusinessFigures(schedule.total_remaining, round(schedule.utilization(today()), 4), on_time)
 
 
@@ -125,7 +123,7 @@ def update(user: User, business_id: int, data: dict[str, Any]) -> Business:
         setattr(b, field, value)
     audit(user, "business.updated", "business", b.id, fields=sorted(data))
     db.session.commit()
-    if more_room and b.status == "approved" and not b.paused:
+    if more_room and b.status == states.APPROVED and not b.paused:
         enqueue(REMATCH_WAITING)
     return b
 
@@ -133,7 +131,7 @@ def update(user: User, business_id: int, data: dict[str, Any]) -> Business:
 def approve(admin: User, business_id: int) -> Business:
     """:raises IllegalTransition: if already approved."""
     b = visible(admin, business_id, lock=True)
-    b.status = states.BUSINESS.transition(b.status, "approved")
+    b.status = states.BUSINESS.transition(b.status, states.APPROVED)
     b.approved_at = now()
     b.suspend_reason = None
     audit(admin, "business.approved", "business", b.id)
@@ -158,7 +156,7 @@ def suspend(admin: User, business_id: int, reason: str | None) -> Business:
     )
     orders = [lock_order(oid) for oid in order_ids]
     b = visible(admin, business_id, lock=True)
-    b.status = states.BUSINESS.transition(b.status, "suspended")
+    b.status = states.BUSINESS.transition(b.status, states.SUSPENDED)
     b.suspend_reason = reason
     for order in orders:
         for job in order.jobs:

@@ -3,13 +3,13 @@ an admin moves a job to another business."""
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import date
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import ColumnElement, and_, func, select
 from sqlalchemy.orm import selectinload
 
-from ..domain import geo, states
+from ..domain import deadlines, geo, states
 from ..domain.capacity import Schedule
 from ..domain.errors import RuleBroken
 from ..errors import Conflict, Forbidden, Invalid, NotFound
@@ -18,6 +18,7 @@ from ..models import Business, Job, Order, User
 from ..tasks import enqueue
 from .common import audit, lock_order, move_job, now, offer, refresh_order_status, today
 from .matching import open_commitments
+from .reassignment import target_refusal
 
 REMATCH_WAITING = "workers.jobs.rematch_waiting"
 
@@ -41,6 +42,11 @@ def visible(user: User, job_id: int) -> Job:
     if user.role == "buyer" and job.order.buyer_id == user.id:
         return job
     raise NotFound("job_not_found", job_id=job_id)
+
+
+def late_job_clause(day: date) -> ColumnElement[bool]:
+    """``deadlines.is_late`` in SQL: the job is open and its production deadline is before ``day``."""
+    return and_(Job.status.in_(states.OPEN_JOB_STATUSES), Job.due_date < day)
 
 
 def listing(user: User, filters: dict[str, Any], page: int, per_page: int) -> tuple[list[Job], int]:
@@ -112,7 +118,7 @@ def decline(user: User, job_id: int, reason: str | None) -> Job:
 def progress(user: User, job_id: int, units_done: int) -> Job:
     """:raises Invalid: units outside 0 … quantity or going down. :raises Conflict: wrong status."""
     order, job = _locked_own_job(user, job_id, as_business=True)
-    if job.status not in (states.ACCEPTED, states.IN_PRODUCTION):
+    if job.status not in states.IN_HAND_JOB_STATUSES:
         raise Conflict("progress_not_accepted", job_id=job.id, status=job.status)
     before = job.units_done
     try:
@@ -130,7 +136,7 @@ def progress(user: User, job_id: int, units_done: int) -> Job:
 def ship(user: User, job_id: int, carrier: str | None, tracking_code: str | None) -> Job:
     """:raises Conflict: if the job is not accepted or in production."""
     order, job = _locked_own_job(user, job_id, as_business=True)
-    if job.status not in (states.ACCEPTED, states.IN_PRODUCTION):
+    if job.status not in states.IN_HAND_JOB_STATUSES:
         raise Conflict("ship_not_accepted", job_id=job.id, status=job.status)
     move_job(job, states.SHIPPED, user, carrier=carrier, tracking_code=tracking_code)
     owed = job.quantity - job.units_done
@@ -188,17 +194,14 @@ def reassign(admin: User, job_id: int, business_id: int) -> Job:
         raise NotFound("business_not_found", business_id=business_id)
     if job.status not in states.CANCELLABLE_JOB_STATUSES:
         raise Conflict("reassign_job_closed", job_id=job.id, status=job.status)
-    if target.id == job.business_id:
-        raise Conflict("reassign_same_business", job_id=job.id)
-    if target.status != "approved" or target.paused:
-        raise Conflict("reassign_business_inactive", business_id=target.id)
-    if order.kit_id not in {k.id for k in target.kits}:
-        raise Conflict("reassign_business_lacks_kit", business_id=target.id)
-    if any(j.business_id == target.id and j.status == states.DECLINED for j in order.jobs):
-        raise Conflict("reassign_business_declined", business_id=target.id)
+    declined = frozenset(j.business_id for j in order.jobs if j.status == states.DECLINED)
+    refusal = target_refusal(job, target, declined)
+    if refusal is not None:
+        raise Conflict(refusal, job_id=job.id, business_id=target.id)
     transit = geo.transit_days(target.province, order.delivery_province)
-    due = order.needed_by - timedelta(days=transit)
-    free = Schedule(target.weekly_capacity, open_commitments([target.id])[target.id]).free_until(due, today())
+    due = deadlines.production_deadline(order.needed_by, target.province, order.delivery_province)
+    schedule = Schedule(target.weekly_capacity, open_commitments([target.id])[target.id])
+    free = schedule.free_until(due, today())
     if free < job.quantity:
         raise Conflict("reassign_short_capacity", free=free, quantity=job.quantity, due=due)
     move_job(job, states.CANCELLED, admin, reason="reassigned", to_business_id=target.id)
@@ -210,9 +213,7 @@ def reassign(admin: User, job_id: int, business_id: int) -> Job:
         "transit_days": transit,
         "production_deadline": due.isoformat(),
         "free_capacity_before": free,
-        "utilization_before": round(
-            Schedule(target.weekly_capacity, open_commitments([target.id])[target.id]).utilization(today()), 4
-        ),
+        "utilization_before": round(schedule.utilization(today()), 4),
         "rule": "admin_reassignment",
         "from_job_id": job.id,
     }

@@ -68,7 +68,7 @@ def lock_candidates(kit_id: int) -> list[Business]:
             .join(business_kits, business_kits.c.business_id == Business.id)
             .where(
                 business_kits.c.kit_id == kit_id,
-                Business.status == "approved",
+                Business.status == states.APPROVED,
                 Business.paused.is_(False),
                 Business.weekly_capacity > 0,
             )
@@ -136,7 +136,7 @@ def match_order(order_id: int) -> MatchOutcome | None:
 
 def waiting_order_ids(kit_id: int | None = None) -> list[int]:
     """Orders with units no business holds yet (or never matched), oldest first."""
-    q = select(Order.id).where(Order.status.in_([states.AWAITING_CAPACITY, states.PENDING]))
+    q = select(Order.id).where(Order.status.in_(states.WAITING_ORDER_STATUSES))
     if kit_id is not None:
         q = q.where(Order.kit_id == kit_id)
     return list(db.session.scalars(q.order_by(Order.id)))

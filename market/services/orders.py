@@ -13,7 +13,7 @@ from sqlalchemy import Select, func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import selectinload
 
-from ..domain import refusals, states
+from ..domain import deadlines, refusals, states
 from ..errors import Conflict, Invalid, NotFound
 from ..extensions import db
 from ..models import IdempotencyKey, Job, Kit, Order, User
@@ -67,7 +67,7 @@ def create(
     kit = db.session.scalar(select(Kit).where(Kit.code == data["kit"]))
     if kit is None or not kit.active:
         raise Invalid.field("kit", "kit_not_orderable", code=data["kit"])
-    earliest = today() + timedelta(days=1)
+    earliest = deadlines.earliest_needed_by(today())
     if data["needed_by"] < earliest:
         raise Invalid.field("needed_by", "needed_by_too_early", earliest=earliest)
     moment = now()
@@ -166,7 +166,7 @@ def cancel(user: User, order_id: int, reason: str | None) -> Order:
     order = lock_order(order_id)
     if order.cancelled_at is not None:
         raise Conflict("order_already_cancelled", order_id=order.id)
-    if any(j.status in (states.SHIPPED, states.DELIVERED) for j in order.jobs):
+    if any(j.status in states.SENT_JOB_STATUSES for j in order.jobs):
         raise Conflict("order_partly_shipped", order_id=order.id)
     for job in order.jobs:
         if job.status in states.CANCELLABLE_JOB_STATUSES:

@@ -13,11 +13,12 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import selectinload
 
 from .. import tasks
-from ..domain import geo, states
-from ..domain.capacity import Schedule
+from ..domain import deadlines, geo, states
+from ..domain.capacity import CAPACITY_WEEKS, Schedule, four_week_load
 from ..extensions import db
 from ..models import AuditEntry, Business, Job, Order, User
 from .common import now, today
+from .jobs import late_job_clause
 from .matching import open_commitments
 from .orders import filter_orders
 
@@ -32,22 +33,21 @@ def admin_stats() -> dict[str, Any]:
         ).all()
     )
 
-    businesses = list(db.session.scalars(select(Business).where(Business.status == "approved")))
+    businesses = list(db.session.scalars(select(Business).where(Business.status == states.APPROVED)))
     work = open_commitments([b.id for b in businesses])
     day = today()
     per_province: dict[str, dict[str, Any]] = {}
     for b in businesses:
         s = Schedule(b.weekly_capacity, work[b.id])
-        row = per_province.setdefault(b.province, {"weekly_capacity": 0, "committed_units": 0, "_cap28": 0})
+        row = per_province.setdefault(b.province, {"weekly_capacity": 0, "committed_units": 0})
         row["weekly_capacity"] += b.weekly_capacity
         row["committed_units"] += s.total_remaining
-        row["_cap28"] += b.weekly_capacity * 4
     capacity_by_province = [
         {
             "province": code,
             "weekly_capacity": r["weekly_capacity"],
             "committed_units": r["committed_units"],
-            "utilization": round(min(r["committed_units"] / r["_cap28"], 9.99), 4) if r["_cap28"] else 0.0,
+            "utilization": four_week_load(r["committed_units"], r["weekly_capacity"]),
         }
         for code, r in sorted(per_province.items())
     ]
@@ -70,13 +70,9 @@ def admin_stats() -> dict[str, Any]:
             unallocated[province] += quantity - (held.get(order_id) or 0)
 
     shipped = db.session.execute(
-        select(Job.due_date, Job.shipped_at).where(Job.status.in_([states.SHIPPED, states.DELIVERED]))
+        select(Job.due_date, Job.shipped_at).where(Job.status.in_(states.SENT_JOB_STATUSES))
     ).all()
-    on_time = (
-        sum(1 for due, at in shipped if at is not None and at.date() <= due) / len(shipped)
-        if shipped
-        else None
-    )
+    on_time = deadlines.on_time_rate((due, at) for due, at in shipped)
 
     delivered = db.session.execute(
         select(
@@ -117,11 +113,6 @@ def audit_log(filters: dict[str, Any], page: int, per_page: int) -> tuple[list[A
 
 # --- read-only queries for the admin pages -------------------------------------------------------
 
-#: the dashboard's capacity horizon: what approved workshops make in 28 days (weekly capacity × 4)
-CAPACITY_WEEKS = 4
-#: orders still to be made or delivered: they count as demand on the dashboard
-CLOSED_ORDER_STATUSES = (states.CANCELLED, states.DELIVERED)
-
 
 @dataclass(frozen=True)
 class ProvinceLoad:
@@ -145,14 +136,14 @@ def demand_by_province() -> list[ProvinceLoad]:
     demand = dict(
         db.session.execute(
             select(Order.delivery_province, func.sum(Order.quantity))
-            .where(Order.status.not_in(CLOSED_ORDER_STATUSES))
+            .where(Order.status.not_in(states.CLOSED_ORDER_STATUSES))
             .group_by(Order.delivery_province)
         ).all()
     )
     capacity = dict(
         db.session.execute(
             select(Business.province, func.sum(Business.weekly_capacity))
-            .where(Business.status == "approved")
+            .where(Business.status == states.APPROVED)
             .group_by(Business.province)
         ).all()
     )
@@ -181,7 +172,7 @@ def late_jobs() -> list[Job]:
     return list(
         db.session.scalars(
             select(Job)
-            .where(Job.status.in_(states.OPEN_JOB_STATUSES), Job.due_date < today())
+            .where(late_job_clause(today()))
             .options(selectinload(Job.business), selectinload(Job.order))
             .order_by(Job.due_date, Job.id)
         )
@@ -239,7 +230,7 @@ def _job_filters(q: Any, filters: dict[str, Any]) -> Any:
     if filters.get("order_id"):
         q = q.where(Job.order_id == filters["order_id"])
     if filters.get("late"):
-        q = q.where(Job.status.in_(states.OPEN_JOB_STATUSES), Job.due_date < today())
+        q = q.where(late_job_clause(today()))
     return q
 
 
@@ -267,65 +258,6 @@ def jobs_for_export(filters: dict[str, Any]) -> list[Job]:
             )
         )
     )
-
-
-@dataclass(frozen=True)
-class ReassignOption:
-    """A workshop a job could move to, with the room it has by the job's production deadline."""
-
-    business_id: int
-    name: str
-    province: str
-    distance_km: int
-    free_units: int  # what the capacity rule lets it take by the deadline it would get
-
-
-def reassign_options(jobs: list[Job]) -> dict[int, list[ReassignOption]]:
-    """For each open job: the approved, active workshops that make its kit, other than its own
-    and those that declined its order, nearest first. ``jobs.reassign`` decides; this only informs."""
-    open_jobs = [j for j in jobs if j.status in states.OPEN_JOB_STATUSES]
-    if not open_jobs:
-        return {}
-    candidates = list(
-        db.session.scalars(
-            select(Business)
-            .where(Business.status == "approved", Business.paused.is_(False))
-            .options(selectinload(Business.kits))
-            .order_by(Business.id)
-        )
-    )
-    work = open_commitments([b.id for b in candidates])
-    schedules = {b.id: Schedule(b.weekly_capacity, work[b.id]) for b in candidates}
-    declined = {
-        (order_id, business_id)
-        for order_id, business_id in db.session.execute(
-            select(Job.order_id, Job.business_id).where(
-                Job.order_id.in_({j.order_id for j in open_jobs}), Job.status == states.DECLINED
-            )
-        )
-    }
-    day = today()
-    out: dict[int, list[ReassignOption]] = {}
-    for job in open_jobs:
-        order = job.order
-        options = []
-        for b in candidates:
-            if b.id == job.business_id or (order.id, b.id) in declined:
-                continue
-            if order.kit_id not in {k.id for k in b.kits}:
-                continue
-            due = order.needed_by - timedelta(days=geo.transit_days(b.province, order.delivery_province))
-            options.append(
-                ReassignOption(
-                    b.id,
-                    b.name,
-                    b.province,
-                    geo.distance_km(b.province, order.delivery_province),
-                    schedules[b.id].free_until(due, day),
-                )
-            )
-        out[job.id] = sorted(options, key=lambda o: (o.distance_km, -o.free_units, o.business_id))
-    return out
 
 
 def audit_facets() -> tuple[list[str], list[str]]:

@@ -41,6 +41,8 @@ def init_app(app: Flask, api_blueprints: tuple[Any, ...]) -> None:
         digits=i18n.local_digits,
         province=province_name,
     )
+    from ..domain import states
+    from ..domain.deadlines import is_late
     from .common import owner_group_label, status_label
 
     app.jinja_env.globals.update(
@@ -48,6 +50,8 @@ def init_app(app: Flask, api_blueprints: tuple[Any, ...]) -> None:
         direction=i18n.direction,
         status_label=status_label,
         owner_group_label=owner_group_label,
+        is_late=is_late,
+        states=states,
     )
 
 

@@ -21,14 +21,24 @@ from flask_babel import lazy_gettext as _l
 from wtforms import SelectChoice
 
 from ..domain import geo, states
+from ..domain.capacity import CAPACITY_WEEKS
+from ..domain.deadlines import is_late
 from ..domain.errors import IllegalTransition
 from ..errors import Conflict
-from ..models import BUSINESS_STATUSES, Job
-from ..services import businesses, jobs, orders, stats
+from ..models import Job
+from ..services import businesses, jobs, orders, reassignment, stats
 from ..services.common import now, tally, today
 from . import bp, i18n, province_name
 from .auth import safe_next
-from .common import kit_choices, owner_group_label, province_choices, role_required, status_label, user
+from .common import (
+    business_status_label,
+    kit_choices,
+    owner_group_label,
+    province_choices,
+    role_required,
+    status_label,
+    user,
+)
 from .forms import (
     AuditFilterForm,
     BusinessFilterForm,
@@ -80,11 +90,6 @@ def action_label(action: str) -> str:
 
 def entity_label(entity: str) -> str:
     return str(ENTITY_LABELS.get(entity, entity))
-
-
-def business_status_label(value: str) -> str:
-    # "pending" reads "waiting to be matched" for an order; a workshop waits for approval
-    return _("waiting for approval") if value == "pending" else status_label(value)
 
 
 # --- small helpers --------------------------------------------------------------------------------
@@ -224,12 +229,12 @@ def dashboard() -> Any:
         figures=figures,
         by_status=by_status,
         order_statuses=states.ORDER_STATUSES,
-        waiting_orders=by_status.get(states.PENDING, 0) + by_status.get(states.AWAITING_CAPACITY, 0),
+        waiting_orders=sum(by_status.get(s, 0) for s in states.WAITING_ORDER_STATUSES),
         unallocated=unallocated,
         unallocated_total=sum(unallocated.values()),
         loads=loads,
         chart=bar_chart(loads, rtl=i18n.is_fa()),
-        capacity_weeks=stats.CAPACITY_WEEKS,
+        capacity_weeks=CAPACITY_WEEKS,
         expiring=stats.expiring_offers(EXPIRING_WITHIN),
         expiring_hours=int(EXPIRING_WITHIN.total_seconds() // 3600),
         late=stats.late_jobs(),
@@ -247,10 +252,12 @@ def dashboard() -> Any:
 @role_required("admin")
 def admin_businesses() -> Any:
     form = BusinessFilterForm(request.args)
-    form.status.choices = with_all(SelectChoice(s, business_status_label(s)) for s in BUSINESS_STATUSES)
+    form.status.choices = with_all(
+        SelectChoice(s, business_status_label(s)) for s in states.BUSINESS_STATUSES
+    )
     form.province.choices = with_all(province_choices())
     filters = {
-        "status": pick(form.status.data, BUSINESS_STATUSES),
+        "status": pick(form.status.data, states.BUSINESS_STATUSES),
         "province": pick(form.province.data, geo.BY_CODE),
     }
     page = page_number()
@@ -263,7 +270,7 @@ def admin_businesses() -> Any:
         page=page,
         per_page=PER_PAGE,
         filters=active_filters(filters),
-        suspend_forms={b.id: ReasonForm(prefix=f"b{b.id}") for b in items if b.status != "suspended"},
+        suspend_forms={b.id: ReasonForm(prefix=f"b{b.id}") for b in items if b.status != states.SUSPENDED},
         business_status_label=business_status_label,
     )
 
@@ -326,7 +333,7 @@ def admin_orders() -> Any:
         per_page=PER_PAGE,
         filters=active_filters(filters),
         tally=tally,
-        rematchable={states.PENDING, states.AWAITING_CAPACITY},
+        rematchable=states.WAITING_ORDER_STATUSES,
     )
 
 
@@ -357,7 +364,7 @@ def job_filters(form: JobFilterForm) -> dict[str, Any]:
     }
 
 
-def reassign_choice(option: stats.ReassignOption) -> SelectChoice:
+def reassign_choice(option: reassignment.ReassignOption) -> SelectChoice:
     return SelectChoice(
         str(option.business_id),
         _(
@@ -382,7 +389,7 @@ def admin_jobs() -> Any:
     filters = job_filters(form)
     page = page_number()
     items, total = stats.job_search(filters, page, PER_PAGE)
-    options = stats.reassign_options(items)
+    options = reassignment.reassign_options(items)
     reassign_forms = {}
     for job_id, choices in options.items():
         if choices:
@@ -405,7 +412,6 @@ def admin_jobs() -> Any:
         per_page=PER_PAGE,
         filters=link_filters,
         reassign_forms=reassign_forms,
-        open_statuses=states.OPEN_JOB_STATUSES,
         today=today(),
     )
 
@@ -605,7 +611,7 @@ JOB_COLUMNS = [
 
 
 def job_row(j: Job, day: date) -> list[Any]:
-    late = j.status in states.OPEN_JOB_STATUSES and j.due_date < day
+    late = is_late(j.status, j.due_date, day)
     income = j.received_quantity * j.order.unit_price if j.received_quantity is not None else None
     return [
         j.id,

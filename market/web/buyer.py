@@ -9,6 +9,7 @@ from flask import flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 
 from ..domain import states
+from ..domain.deadlines import earliest_needed_by
 from ..errors import Conflict, Invalid
 from ..models import Order
 from ..services import jobs, orders
@@ -32,7 +33,7 @@ def my_orders() -> Any:
 
 def date_suggestions() -> list[str]:
     """Dates offered by the needed-by field's list: the next 90 days, as the field takes them."""
-    start = today() + timedelta(days=1)
+    start = earliest_needed_by(today())
     return [i18n.format_short_date(start + timedelta(days=n)) for n in range(0, 90)]
 
 
@@ -46,7 +47,7 @@ def new_order() -> Any:
         form.kit.data = request.args["kit"]
     if form.validate_on_submit():
         needed_by = i18n.parse_date(form.needed_by.data or "")
-        earliest = today() + timedelta(days=1)
+        earliest = earliest_needed_by(today())
         if needed_by is not None and needed_by < earliest:
             form.needed_by.errors = [_("Choose %(date)s or later.", date=i18n.format_date(earliest))]
         else:
@@ -91,9 +92,7 @@ def order_page(order_id: int) -> Any:
 
 
 def cancellable(order: Order) -> bool:
-    return order.cancelled_at is None and not any(
-        j.status in (states.SHIPPED, states.DELIVERED) for j in order.jobs
-    )
+    return order.cancelled_at is None and not any(j.status in states.SENT_JOB_STATUSES for j in order.jobs)
 
 
 @bp.post("/orders/<int:order_id>/cancel")

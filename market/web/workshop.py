@@ -12,7 +12,6 @@ from typing import Any
 
 from flask import flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
-from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from persiantools import digits
 
@@ -23,26 +22,23 @@ from ..models import Business, Job
 from ..services import businesses, jobs
 from ..services.common import now, today
 from . import bp, i18n
-from .common import kit_choices, owner_group_choices, province_choices, role_required, status_label, user
+from .common import (
+    business_status_label,
+    kit_choices,
+    owner_group_choices,
+    province_choices,
+    role_required,
+    user,
+)
 from .forms import BusinessForm, PauseForm, ProfileForm, ProgressForm, ReasonForm, ShipForm
 
-#: the ministry's programme uses "pending" for a workshop waiting for an admin, not for an order
-BUSINESS_STATUS_LABELS = {
-    "pending": _l("waiting for approval"),
-    "approved": _l("approved"),
-    "suspended": _l("suspended"),
-}
-IN_HAND = [states.ACCEPTED, states.IN_PRODUCTION]
-SENT = [states.SHIPPED, states.DELIVERED]
+IN_HAND = states.IN_HAND_JOB_STATUSES
+SENT = states.SENT_JOB_STATUSES
 OFFERS_PER_PAGE = 50
 SENT_PER_PAGE = 20
 #: enough for every job a workshop has in hand at once: they are listed by deadline, not paged
 IN_HAND_LIMIT = 100
 CALENDAR_WEEKS = 8
-
-
-def business_status_label(value: str) -> str:
-    return str(BUSINESS_STATUS_LABELS.get(value, status_label(value)))
 
 
 def own_business() -> Business | None:
