@@ -20,17 +20,17 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from wtforms import SelectChoice
 
-from ..domain import geo, states
-from ..domain.capacity import CAPACITY_WEEKS
-from ..domain.deadlines import is_late
-from ..domain.errors import IllegalTransition
-from ..errors import Conflict
-from ..models import Job
-from ..services import businesses, jobs, orders, reassignment, stats
-from ..services.common import now, tally, today
-from . import bp, i18n, province_name
-from .auth import safe_next
-from .common import (
+from ...domain import geo, states
+from ...domain.capacity import CAPACITY_WEEKS
+from ...domain.deadlines import is_late
+from ...domain.errors import IllegalTransition
+from ...errors import Conflict
+from ...models import Job
+from ...services import businesses, jobs, orders, reassignment, stats
+from ...services.common import now, tally, today
+from .. import bp, i18n, province_name
+from ..auth import safe_next
+from ..common import (
     business_status_label,
     kit_choices,
     owner_group_label,
@@ -39,7 +39,7 @@ from .common import (
     status_label,
     user,
 )
-from .forms import (
+from ..forms import (
     AuditFilterForm,
     BusinessFilterForm,
     JobFilterForm,
@@ -47,7 +47,7 @@ from .forms import (
     ReasonForm,
     ReassignForm,
 )
-from .refusals import refusal_text
+from ..refusals import refusal_text
 
 PER_PAGE = 20
 EXPIRING_WITHIN = timedelta(hours=12)
