@@ -1,0 +1,60 @@
+"""The audit log, filtered by entity and action."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from flask import render_template, request
+from wtforms import SelectChoice
+
+from ...services import stats
+from .. import bp
+from ..common import (
+    role_required,
+)
+from ..forms import (
+    AuditFilterForm,
+)
+from .filters import PER_PAGE, active_filters, page_number, pick, with_all
+from .labels import action_label, entity_label
+
+DETAIL_SHORT = 160
+
+
+def compact(detail: dict[str, Any] | None) -> str:
+    """An audit entry's detail on one line: ``key: value · key: value``."""
+    parts = []
+    for key, value in (detail or {}).items():
+        if isinstance(value, dict | list):
+            text = json.dumps(value, ensure_ascii=False, separators=(",", ":"))
+        else:
+            text = "—" if value is None else str(value)
+        parts.append(f"{key}: {text}")
+    return " · ".join(parts)
+
+
+@bp.get("/admin/audit")
+@role_required("admin")
+def admin_audit() -> Any:
+    form = AuditFilterForm(request.args)
+    entities, actions = stats.audit_facets()
+    form.entity.choices = with_all(SelectChoice(e, entity_label(e)) for e in entities)
+    form.action.choices = with_all(SelectChoice(a, action_label(a)) for a in actions)
+    filters = {"entity": pick(form.entity.data, entities), "action": pick(form.action.data, actions)}
+    page = page_number()
+    items, total = stats.audit_log(filters, page, PER_PAGE)
+    return render_template(
+        "admin/audit.html",
+        form=form,
+        entries=items,
+        total=total,
+        page=page,
+        per_page=PER_PAGE,
+        filters=active_filters(filters),
+        actors=stats.users_by_id({e.actor_id for e in items if e.actor_id is not None}),
+        action_label=action_label,
+        entity_label=entity_label,
+        compact=compact,
+        detail_short=DETAIL_SHORT,
+    )
