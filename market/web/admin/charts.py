@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from ...services import stats
+from ...services import reports
 
 
 @dataclass(frozen=True)
@@ -47,7 +47,7 @@ BAR_HEIGHT = 15
 BAR_GAP = 4
 
 
-def bar_chart(loads: list[stats.ProvinceLoad], rtl: bool) -> Chart:
+def bar_chart(loads: list[reports.ProvinceLoad], rtl: bool) -> Chart:
     """Geometry of the demand-against-capacity chart: two horizontal bars per province.
 
     The SVG is drawn left to right in coordinates; in Persian the labels sit on the right and the

@@ -10,7 +10,7 @@ from flask import render_template
 
 from ...domain import states
 from ...domain.capacity import CAPACITY_WEEKS
-from ...services import stats
+from ...services import reports
 from ...services.common import now, today
 from .. import bp, i18n
 from ..common import (
@@ -24,8 +24,8 @@ EXPIRING_WITHIN = timedelta(hours=12)
 @bp.get("/admin")
 @role_required("admin")
 def dashboard() -> Any:
-    figures = stats.admin_stats()
-    loads = stats.demand_by_province()
+    figures = reports.admin_stats()
+    loads = reports.demand_by_province()
     by_status: dict[str, int] = figures["orders_by_status"]
     unallocated: dict[str, int] = figures["unallocated_by_province"]
     return render_template(
@@ -39,10 +39,10 @@ def dashboard() -> Any:
         loads=loads,
         chart=bar_chart(loads, rtl=i18n.is_fa()),
         capacity_weeks=CAPACITY_WEEKS,
-        expiring=stats.expiring_offers(EXPIRING_WITHIN),
+        expiring=reports.expiring_offers(EXPIRING_WITHIN),
         expiring_hours=int(EXPIRING_WITHIN.total_seconds() // 3600),
-        late=stats.late_jobs(),
-        queue=stats.queue_report(),
+        late=reports.late_jobs(),
+        queue=reports.queue_report(),
         now=now(),
         today=today(),
         duration=i18n.format_duration,

@@ -16,7 +16,7 @@ from flask_babel import gettext as _
 from ...domain import geo, states
 from ...domain.deadlines import is_late
 from ...models import Job
-from ...services import stats
+from ...services import reports
 from ...services.common import tally, today
 from .. import bp
 from ..common import (
@@ -91,7 +91,7 @@ ORDER_COLUMNS = [
 def export_orders() -> Any:
     form = OrderFilterForm(request.args)
     rows = []
-    for o in stats.orders_for_export(order_filters(form)):
+    for o in reports.orders_for_export(order_filters(form)):
         t = tally(o)
         delivered = sum(j.received_quantity or 0 for j in o.jobs if j.status == states.DELIVERED)
         rows.append(
@@ -174,7 +174,7 @@ def job_row(j: Job, day: date) -> list[Any]:
 def export_jobs() -> Any:
     day = today()
     filters = job_filters(JobFilterForm(request.args))
-    return csv_response("jobs", JOB_COLUMNS, (job_row(j, day) for j in stats.jobs_for_export(filters)))
+    return csv_response("jobs", JOB_COLUMNS, (job_row(j, day) for j in reports.jobs_for_export(filters)))
 
 
 IMPACT_COLUMNS = [
@@ -188,7 +188,7 @@ IMPACT_COLUMNS = [
 ]
 
 
-def impact_names(row: stats.ImpactRow) -> tuple[str, str]:
+def impact_names(row: reports.ImpactRow) -> tuple[str, str]:
     if row.dimension == "province":
         p = geo.BY_CODE.get(row.key)
         return (p.name_en, p.name_fa) if p else (row.key, row.key)
@@ -209,7 +209,7 @@ def bilingual(say: Callable[[], str]) -> tuple[str, str]:
 def export_impact() -> Any:
     """Units delivered and income, by the workshops' owner group and by their province; each
     dimension ends with its total row."""
-    summary = stats.impact_summary()
+    summary = reports.impact_summary()
     rows: list[list[Any]] = []
     total_names = bilingual(lambda: _("Total"))
     for dimension in ("owner_group", "province"):
