@@ -6,7 +6,7 @@ from flask_smorest import Blueprint
 
 from ..auth import require
 from ..schemas.admin import AuditArgs, AuditList, StatsOut
-from ..services import reports
+from ..services import audit_log, reports
 from . import presenters
 
 blp = Blueprint("admin", __name__, url_prefix="/api/v1/admin", description="Oversight")
@@ -25,5 +25,5 @@ def admin_stats() -> Any:
 @blp.response(200, AuditList)
 def audit(args: dict[str, Any]) -> Any:
     """Who did what and when, newest first."""
-    items, total = reports.audit_log(args, args["page"], args["per_page"])
+    items, total = audit_log.audit_log(args, args["page"], args["per_page"])
     return presenters.page(items, total, args)

@@ -6,7 +6,7 @@ from __future__ import annotations
 from datetime import date
 from typing import Any
 
-from sqlalchemy import ColumnElement, and_, func, select
+from sqlalchemy import ColumnElement, Select, and_, func, select
 from sqlalchemy.orm import selectinload
 
 from ..domain import deadlines, geo, states
@@ -49,19 +49,35 @@ def late_job_clause(day: date) -> ColumnElement[bool]:
     return and_(Job.status.in_(states.OPEN_JOB_STATUSES), Job.due_date < day)
 
 
-def listing(user: User, filters: dict[str, Any], page: int, per_page: int) -> tuple[list[Job], int]:
-    q = select(Job)
-    if user.role != "admin":
-        q = q.where(Job.business_id == (_business_id_of(user) or -1))
+def filter_jobs(q: Select[Any], filters: dict[str, Any]) -> Select[Any]:
+    """Narrow a job query by the list filters: ``status``, ``statuses`` (the pages show several in
+    one list), ``business_id``, ``order_id`` and ``late`` (open jobs past their production deadline)."""
     if filters.get("status"):
         q = q.where(Job.status == filters["status"])
-    if filters.get("statuses"):  # the pages show several statuses in one list
+    if filters.get("statuses"):
         q = q.where(Job.status.in_(filters["statuses"]))
+    if filters.get("business_id"):
+        q = q.where(Job.business_id == filters["business_id"])
     if filters.get("order_id"):
         q = q.where(Job.order_id == filters["order_id"])
+    if filters.get("late"):
+        q = q.where(late_job_clause(today()))
+    return q
+
+
+def listing(user: User, filters: dict[str, Any], page: int, per_page: int) -> tuple[list[Job], int]:
+    """The jobs the user may see (a business its own, an admin all), newest first, filtered by
+    :func:`filter_jobs`."""
+    q = filter_jobs(select(Job), filters)
+    if user.role != "admin":
+        q = q.where(Job.business_id == (_business_id_of(user) or -1))
     total = db.session.scalar(select(func.count()).select_from(q.subquery())) or 0
     rows = db.session.scalars(
-        q.options(selectinload(Job.events), selectinload(Job.business), selectinload(Job.order))
+        q.options(
+            selectinload(Job.events),
+            selectinload(Job.business),
+            selectinload(Job.order).selectinload(Order.kit),
+        )
         .order_by(Job.id.desc())
         .limit(per_page)
         .offset((page - 1) * per_page)

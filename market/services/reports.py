@@ -1,4 +1,6 @@
-"""Figures for admins: demand against capacity, waiting units, delivery, income by owner group."""
+"""Figures for admins: the API's stats, demand against capacity, offers about to expire, late jobs,
+the exports' rows and the impact summary (units delivered and income by owner group and province).
+The audit log is in ``audit_log``, the queue's health in ``queue_health``."""
 
 from __future__ import annotations
 
@@ -7,18 +9,15 @@ from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
 
-from flask import current_app
-from redis.exceptions import RedisError
 from sqlalchemy import func, select
 from sqlalchemy.orm import selectinload
 
-from .. import tasks
 from ..domain import deadlines, geo, states
 from ..domain.capacity import CAPACITY_WEEKS, Schedule, four_week_load
 from ..extensions import db
-from ..models import AuditEntry, Business, Job, Order, User
+from ..models import Business, Job, Order
 from .common import now, today
-from .jobs import late_job_clause
+from .jobs import filter_jobs, late_job_clause
 from .matching import open_commitments
 from .orders import filter_orders
 
@@ -74,41 +73,18 @@ def admin_stats() -> dict[str, Any]:
     ).all()
     on_time = deadlines.on_time_rate((due, at) for due, at in shipped)
 
-    delivered = db.session.execute(
-        select(
-            Business.owner_group,
-            func.sum(Job.received_quantity),
-            func.sum(Job.received_quantity * Order.unit_price),
-        )
-        .join(Job, Job.business_id == Business.id)
-        .join(Order, Order.id == Job.order_id)
-        .where(Job.status == states.DELIVERED)
-        .group_by(Business.owner_group)
-    ).all()
+    delivered = delivered_by("owner_group")
     return {
         "orders_by_status": orders_by_status,
         "units_by_status": {k: int(v) for k, v in units_by_status.items()},
         "capacity_by_province": capacity_by_province,
         "unallocated_by_province": dict(sorted((k, v) for k, v in unallocated.items() if v > 0)),
         "on_time_rate": None if on_time is None else round(on_time, 4),
-        "units_delivered_by_owner_group": {g: int(u or 0) for g, u, _ in delivered},
-        "income_by_owner_group": {g: int(i or 0) for g, _, i in delivered},
+        "units_delivered_by_owner_group": {r.key: r.units for r in delivered},
+        "income_by_owner_group": {r.key: r.income for r in delivered},
         "as_of": day,
         "provinces": len(geo.PROVINCES),
     }
-
-
-def audit_log(filters: dict[str, Any], page: int, per_page: int) -> tuple[list[AuditEntry], int]:
-    q = select(AuditEntry)
-    if filters.get("entity"):
-        q = q.where(AuditEntry.entity == filters["entity"])
-    if filters.get("entity_id"):
-        q = q.where(AuditEntry.entity_id == filters["entity_id"])
-    if filters.get("action"):
-        q = q.where(AuditEntry.action == filters["action"])
-    total = db.session.scalar(select(func.count()).select_from(q.subquery())) or 0
-    rows = db.session.scalars(q.order_by(AuditEntry.id.desc()).limit(per_page).offset((page - 1) * per_page))
-    return list(rows), total
 
 
 # --- read-only queries for the admin pages -------------------------------------------------------
@@ -179,37 +155,6 @@ def late_jobs() -> list[Job]:
     )
 
 
-@dataclass(frozen=True)
-class QueueReport:
-    """How the background work is doing: ``state`` is "inline", "ok" or "unavailable"."""
-
-    state: str
-    length: int | None  # jobs waiting in the RQ queue (None inline, or when Redis is unreachable)
-    stale_pending: int  # orders `pending` for longer than PENDING_GRACE_SECONDS: the sweep's backlog
-    grace_seconds: int
-
-
-def queue_report() -> QueueReport:
-    """The queue's health for the dashboard; never raises for an unreachable Redis."""
-    grace = int(current_app.config["PENDING_GRACE_SECONDS"])
-    stale = (
-        db.session.scalar(
-            select(func.count(Order.id)).where(
-                Order.status == states.PENDING, Order.created_at <= now() - timedelta(seconds=grace)
-            )
-        )
-        or 0
-    )
-    length: int | None = None
-    try:
-        state = tasks.queue_health()
-        if state == "ok":
-            length = tasks.queue().count
-    except RedisError:
-        state = "unavailable"
-    return QueueReport(state, length, stale, grace)
-
-
 def orders_for_export(filters: dict[str, Any]) -> list[Order]:
     """Every order matching the filters (status, province, kit), oldest first, with buyer, kit and jobs."""
     q = filter_orders(select(Order), filters)
@@ -222,35 +167,9 @@ def orders_for_export(filters: dict[str, Any]) -> list[Order]:
     )
 
 
-def _job_filters(q: Any, filters: dict[str, Any]) -> Any:
-    if filters.get("status"):
-        q = q.where(Job.status == filters["status"])
-    if filters.get("business_id"):
-        q = q.where(Job.business_id == filters["business_id"])
-    if filters.get("order_id"):
-        q = q.where(Job.order_id == filters["order_id"])
-    if filters.get("late"):
-        q = q.where(late_job_clause(today()))
-    return q
-
-
-def job_search(filters: dict[str, Any], page: int, per_page: int) -> tuple[list[Job], int]:
-    """Jobs for the admin, newest first, filtered by status, business_id, order_id and ``late``
-    (open jobs past their production deadline)."""
-    q = _job_filters(select(Job), filters)
-    total = db.session.scalar(select(func.count()).select_from(q.subquery())) or 0
-    rows = db.session.scalars(
-        q.options(selectinload(Job.business), selectinload(Job.order).selectinload(Order.kit))
-        .order_by(Job.id.desc())
-        .limit(per_page)
-        .offset((page - 1) * per_page)
-    )
-    return list(rows), total
-
-
 def jobs_for_export(filters: dict[str, Any]) -> list[Job]:
-    """Every job matching the filters of :func:`job_search`, oldest first."""
-    q = _job_filters(select(Job), filters)
+    """Every job matching the filters of ``jobs.filter_jobs``, oldest first."""
+    q = filter_jobs(select(Job), filters)
     return list(
         db.session.scalars(
             q.options(selectinload(Job.business), selectinload(Job.order).selectinload(Order.kit)).order_by(
@@ -258,20 +177,6 @@ def jobs_for_export(filters: dict[str, Any]) -> list[Job]:
             )
         )
     )
-
-
-def audit_facets() -> tuple[list[str], list[str]]:
-    """The entities and actions the audit log holds, for its filters."""
-    entities = db.session.scalars(select(AuditEntry.entity).distinct().order_by(AuditEntry.entity))
-    actions = db.session.scalars(select(AuditEntry.action).distinct().order_by(AuditEntry.action))
-    return list(entities), list(actions)
-
-
-def users_by_id(ids: set[int]) -> dict[int, User]:
-    """The users with these ids (audit entries name their actor by id)."""
-    if not ids:
-        return {}
-    return {u.id: u for u in db.session.scalars(select(User).where(User.id.in_(ids)))}
 
 
 @dataclass(frozen=True)
@@ -285,25 +190,26 @@ class ImpactRow:
     income: int  # rials: units received × the order's unit price
 
 
+def delivered_by(dimension: str) -> list[ImpactRow]:
+    """Jobs delivered, units received and income by the workshops' ``owner_group`` or ``province``
+    (where the work was made and the money went), by income, largest first."""
+    column = {"owner_group": Business.owner_group, "province": Business.province}[dimension]
+    result = db.session.execute(
+        select(
+            column,
+            func.count(Job.id),
+            func.coalesce(func.sum(Job.received_quantity), 0),
+            func.coalesce(func.sum(Job.received_quantity * Order.unit_price), 0),
+        )
+        .join(Job, Job.business_id == Business.id)
+        .join(Order, Order.id == Job.order_id)
+        .where(Job.status == states.DELIVERED)
+        .group_by(column)
+    ).all()
+    group = [ImpactRow(dimension, key, int(n), int(units), int(income)) for key, n, units, income in result]
+    return sorted(group, key=lambda r: (-r.income, r.key))
+
+
 def impact_summary() -> list[ImpactRow]:
-    """Units delivered and income by the workshops' owner group, then by the workshops' province
-    (where the work was made and the money went), each sorted by income, largest first."""
-    rows: list[ImpactRow] = []
-    for dimension, column in (("owner_group", Business.owner_group), ("province", Business.province)):
-        result = db.session.execute(
-            select(
-                column,
-                func.count(Job.id),
-                func.coalesce(func.sum(Job.received_quantity), 0),
-                func.coalesce(func.sum(Job.received_quantity * Order.unit_price), 0),
-            )
-            .join(Job, Job.business_id == Business.id)
-            .join(Order, Order.id == Job.order_id)
-            .where(Job.status == states.DELIVERED)
-            .group_by(column)
-        ).all()
-        group = [
-            ImpactRow(dimension, key, int(n), int(units), int(income)) for key, n, units, income in result
-        ]
-        rows.extend(sorted(group, key=lambda r: (-r.income, r.key)))
-    return rows
+    """:func:`delivered_by` owner group, then by province."""
+    return [*delivered_by("owner_group"), *delivered_by("province")]

@@ -8,7 +8,7 @@ from typing import Any
 from flask import render_template, request
 from wtforms import SelectChoice
 
-from ...services import reports
+from ...services import audit_log
 from .. import bp
 from ..common import (
     role_required,
@@ -38,12 +38,12 @@ def compact(detail: dict[str, Any] | None) -> str:
 @role_required("admin")
 def admin_audit() -> Any:
     form = AuditFilterForm(request.args)
-    entities, actions = reports.audit_facets()
+    entities, actions = audit_log.audit_facets()
     form.entity.choices = with_all(SelectChoice(e, entity_label(e)) for e in entities)
     form.action.choices = with_all(SelectChoice(a, action_label(a)) for a in actions)
     filters = {"entity": pick(form.entity.data, entities), "action": pick(form.action.data, actions)}
     page = page_number()
-    items, total = reports.audit_log(filters, page, PER_PAGE)
+    items, total = audit_log.audit_log(filters, page, PER_PAGE)
     return render_template(
         "admin/audit.html",
         form=form,
@@ -52,7 +52,7 @@ def admin_audit() -> Any:
         page=page,
         per_page=PER_PAGE,
         filters=active_filters(filters),
-        actors=reports.users_by_id({e.actor_id for e in items if e.actor_id is not None}),
+        actors=audit_log.users_by_id({e.actor_id for e in items if e.actor_id is not None}),
         action_label=action_label,
         entity_label=entity_label,
         compact=compact,

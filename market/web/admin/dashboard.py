@@ -10,7 +10,7 @@ from flask import render_template
 
 from ...domain import states
 from ...domain.capacity import CAPACITY_WEEKS
-from ...services import reports
+from ...services import queue_health, reports
 from ...services.common import now, today
 from .. import bp, i18n
 from ..common import (
@@ -42,7 +42,7 @@ def dashboard() -> Any:
         expiring=reports.expiring_offers(EXPIRING_WITHIN),
         expiring_hours=int(EXPIRING_WITHIN.total_seconds() // 3600),
         late=reports.late_jobs(),
-        queue=reports.queue_report(),
+        queue=queue_health.queue_report(),
         now=now(),
         today=today(),
         duration=i18n.format_duration,

@@ -11,7 +11,7 @@ from wtforms import SelectChoice
 
 from ...domain import states
 from ...errors import Conflict
-from ...services import businesses, jobs, reassignment, reports
+from ...services import businesses, jobs, reassignment
 from ...services.common import today
 from .. import bp, i18n, province_name
 from ..common import (
@@ -54,7 +54,7 @@ def admin_jobs() -> Any:
     )
     filters = job_filters(form)
     page = page_number()
-    items, total = reports.job_search(filters, page, PER_PAGE)
+    items, total = jobs.listing(user(), filters, page, PER_PAGE)
     options = reassignment.reassign_options(items)
     reassign_forms = {}
     for job_id, choices in options.items():

@@ -1,0 +1,38 @@
+"""The audit log as the admins read it: entries filtered by entity and action, the values the
+filters offer, and the actors the entries name."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy import func, select
+
+from ..extensions import db
+from ..models import AuditEntry, User
+
+
+def audit_log(filters: dict[str, Any], page: int, per_page: int) -> tuple[list[AuditEntry], int]:
+    q = select(AuditEntry)
+    if filters.get("entity"):
+        q = q.where(AuditEntry.entity == filters["entity"])
+    if filters.get("entity_id"):
+        q = q.where(AuditEntry.entity_id == filters["entity_id"])
+    if filters.get("action"):
+        q = q.where(AuditEntry.action == filters["action"])
+    total = db.session.scalar(select(func.count()).select_from(q.subquery())) or 0
+    rows = db.session.scalars(q.order_by(AuditEntry.id.desc()).limit(per_page).offset((page - 1) * per_page))
+    return list(rows), total
+
+
+def audit_facets() -> tuple[list[str], list[str]]:
+    """The entities and actions the audit log holds, for its filters."""
+    entities = db.session.scalars(select(AuditEntry.entity).distinct().order_by(AuditEntry.entity))
+    actions = db.session.scalars(select(AuditEntry.action).distinct().order_by(AuditEntry.action))
+    return list(entities), list(actions)
+
+
+def users_by_id(ids: set[int]) -> dict[int, User]:
+    """The users with these ids (audit entries name their actor by id)."""
+    if not ids:
+        return {}
+    return {u.id: u for u in db.session.scalars(select(User).where(User.id.in_(ids)))}
