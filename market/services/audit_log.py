@@ -5,10 +5,11 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import select
 
 from ..extensions import db
 from ..models import AuditEntry, User
+from .common import paginate
 
 
 def audit_log(filters: dict[str, Any], page: int, per_page: int) -> tuple[list[AuditEntry], int]:
@@ -19,9 +20,7 @@ def audit_log(filters: dict[str, Any], page: int, per_page: int) -> tuple[list[A
         q = q.where(AuditEntry.entity_id == filters["entity_id"])
     if filters.get("action"):
         q = q.where(AuditEntry.action == filters["action"])
-    total = db.session.scalar(select(func.count()).select_from(q.subquery())) or 0
-    rows = db.session.scalars(q.order_by(AuditEntry.id.desc()).limit(per_page).offset((page - 1) * per_page))
-    return list(rows), total
+    return paginate(q.order_by(AuditEntry.id.desc()), page, per_page)
 
 
 def audit_facets() -> tuple[list[str], list[str]]:

@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import select
 
 from ..domain import deadlines, states
 from ..domain.capacity import Schedule, capacity_until
@@ -14,7 +14,7 @@ from ..errors import Conflict, Invalid, NotFound
 from ..extensions import db
 from ..models import Business, Job, Kit, User
 from ..tasks import enqueue
-from .common import audit, lock_order, move_job, now, refresh_order_status, today
+from .common import audit, lock_order, move_job, now, paginate, refresh_order_status, today
 from .matching import open_commitments
 
 REMATCH_WAITING = "workers.jobs.rematch_waiting"
@@ -78,9 +78,7 @@ def listing(filters: dict[str, Any], page: int, per_page: int) -> tuple[list[Bus
         q = q.where(Business.status == filters["status"])
     if filters.get("kit"):
         q = q.where(Business.kits.any(Kit.code == filters["kit"]))
-    total = db.session.scalar(select(func.count()).select_from(q.subquery())) or 0
-    rows = db.session.scalars(q.order_by(Business.id).limit(per_page).offset((page - 1) * per_page))
-    return list(rows), total
+    return paginate(q.order_by(Business.id), page, per_page)
 
 
 def figures(b: Business) -> BusinessFigures:

@@ -7,7 +7,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from flask import current_app
-from sqlalchemy import select
+from sqlalchemy import Select, select
 
 from ..domain import states
 from ..errors import NotFound
@@ -24,6 +24,13 @@ def now() -> datetime:
 def today() -> date:
     """Today's date where the marketplace runs (Asia/Tehran by default)."""
     return now().astimezone(ZoneInfo(current_app.config["TIMEZONE"])).date()
+
+
+def paginate(q: Select[Any], page: int, per_page: int) -> tuple[list[Any], int]:
+    """One page of the query's rows (pages count from 1; a page past the end is empty) and how many
+    rows there are in all: the one way every listing pages (Flask-SQLAlchemy's ``db.paginate``)."""
+    result = db.paginate(q, page=page, per_page=per_page, error_out=False, count=True)
+    return list(result.items), result.total or 0
 
 
 def actor_id(actor: User | None) -> int | None:

@@ -6,7 +6,7 @@ from __future__ import annotations
 from datetime import date
 from typing import Any
 
-from sqlalchemy import ColumnElement, Select, and_, func, select
+from sqlalchemy import ColumnElement, Select, and_, select
 from sqlalchemy.orm import selectinload
 
 from ..domain import deadlines, geo, states
@@ -16,7 +16,7 @@ from ..errors import Conflict, Forbidden, Invalid, NotFound
 from ..extensions import db
 from ..models import Business, Job, Order, User
 from ..tasks import enqueue
-from .common import audit, lock_order, move_job, now, offer, refresh_order_status, today
+from .common import audit, lock_order, move_job, now, offer, paginate, refresh_order_status, today
 from .matching import open_commitments
 from .reassignment import target_refusal
 
@@ -71,18 +71,10 @@ def listing(user: User, filters: dict[str, Any], page: int, per_page: int) -> tu
     q = filter_jobs(select(Job), filters)
     if user.role != "admin":
         q = q.where(Job.business_id == (_business_id_of(user) or -1))
-    total = db.session.scalar(select(func.count()).select_from(q.subquery())) or 0
-    rows = db.session.scalars(
-        q.options(
-            selectinload(Job.events),
-            selectinload(Job.business),
-            selectinload(Job.order).selectinload(Order.kit),
-        )
-        .order_by(Job.id.desc())
-        .limit(per_page)
-        .offset((page - 1) * per_page)
+    q = q.options(
+        selectinload(Job.events), selectinload(Job.business), selectinload(Job.order).selectinload(Order.kit)
     )
-    return list(rows), total
+    return paginate(q.order_by(Job.id.desc()), page, per_page)
 
 
 def _locked_own_job(user: User, job_id: int, *, as_business: bool) -> tuple[Order, Job]:

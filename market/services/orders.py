@@ -9,7 +9,7 @@ from datetime import timedelta
 from typing import Any
 
 from flask import current_app
-from sqlalchemy import Select, func, select
+from sqlalchemy import Select, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import selectinload
 
@@ -18,7 +18,7 @@ from ..errors import Conflict, Invalid, NotFound
 from ..extensions import db
 from ..models import IdempotencyKey, Job, Kit, Order, User
 from ..tasks import enqueue
-from .common import audit, lock_order, move_job, now, refresh_order_status, today
+from .common import audit, lock_order, move_job, now, paginate, refresh_order_status, today
 
 MATCH_ORDER = "workers.jobs.match_order"
 REMATCH_WAITING = "workers.jobs.rematch_waiting"
@@ -147,14 +147,8 @@ def listing(user: User, filters: dict[str, Any], page: int, per_page: int) -> tu
     q = filter_orders(select(Order), filters)
     if user.role != "admin":
         q = q.where(Order.buyer_id == user.id)
-    total = db.session.scalar(select(func.count()).select_from(q.subquery())) or 0
-    rows = db.session.scalars(
-        q.options(selectinload(Order.jobs).selectinload(Job.business), selectinload(Order.kit))
-        .order_by(Order.id.desc())
-        .limit(per_page)
-        .offset((page - 1) * per_page)
-    )
-    return list(rows), total
+    q = q.options(selectinload(Order.jobs).selectinload(Job.business), selectinload(Order.kit))
+    return paginate(q.order_by(Order.id.desc()), page, per_page)
 
 
 def cancel(user: User, order_id: int, reason: str | None) -> Order:
