@@ -41,6 +41,10 @@ class BusinessArgs(PageArgs):
     kit = fields.String(validate=KIT_CODE)
 
 
+class KitCode(Schema):
+    code = fields.String()
+
+
 class BusinessOut(Schema):
     id = fields.Integer()
     owner_id = fields.Integer()
@@ -48,7 +52,7 @@ class BusinessOut(Schema):
     province = fields.String()
     city = fields.String()
     owner_group = fields.String()
-    kits = fields.List(fields.String())
+    kits = fields.Pluck(KitCode, "code", many=True)
     weekly_capacity = fields.Integer()
     min_lot = fields.Integer()
     phone = fields.String(allow_none=True)
@@ -60,6 +64,8 @@ class BusinessOut(Schema):
 
 
 class BusinessDetailOut(BusinessOut):
+    """A business with its figures (``services.businesses.BusinessFigures``)."""
+
     committed_units = fields.Integer()
     utilization = fields.Float()
     on_time_rate = fields.Float(allow_none=True)

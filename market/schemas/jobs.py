@@ -42,14 +42,16 @@ class EventOut(Schema):
 
 
 class JobOut(Schema):
+    """A job; its ``shortfall`` comes from ``api.presenters.job``."""
+
     id = fields.Integer()
     order_id = fields.Integer()
     business_id = fields.Integer()
-    business_name = fields.String()
-    province = fields.String()
-    kit = fields.String()
-    delivery_province = fields.String()
-    needed_by = fields.Date()
+    business_name = fields.String(attribute="business.name")
+    province = fields.String(attribute="business.province")
+    kit = fields.String(attribute="order.kit.code")
+    delivery_province = fields.String(attribute="order.delivery_province")
+    needed_by = fields.Date(attribute="order.needed_by")
     quantity = fields.Integer()
     status = fields.String()
     offered_at = fields.DateTime()

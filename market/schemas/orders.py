@@ -29,8 +29,8 @@ class OrderArgs(PageArgs):
 class OrderJobOut(Schema):
     id = fields.Integer()
     business_id = fields.Integer()
-    business_name = fields.String()
-    province = fields.String()
+    business_name = fields.String(attribute="business.name")
+    province = fields.String(attribute="business.province")
     quantity = fields.Integer()
     status = fields.String()
     units_done = fields.Integer()
@@ -43,9 +43,11 @@ class OrderJobOut(Schema):
 
 
 class OrderOut(Schema):
+    """An order; the figures derived from its jobs come from ``api.presenters.order``."""
+
     id = fields.Integer()
     buyer_id = fields.Integer()
-    kit = fields.String()
+    kit = fields.String(attribute="kit.code")
     quantity = fields.Integer()
     delivery_province = fields.String()
     delivery_address = fields.String()
