@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from marshmallow import RAISE, Schema, fields, validate
 
+from .. import limits
 from ..domain import geo
 
 PROVINCE_CODES = tuple(p.code for p in geo.PROVINCES)
@@ -66,7 +67,7 @@ class Phone(Trimmed):
 
     def __init__(self, **kwargs: object) -> None:
         super().__init__(
-            validate=validate.Regexp(r"^\+?[0-9][0-9 ()-]{4,31}$", error="Use digits, spaces, + ( ) - only."),
+            validate=validate.Regexp(limits.PHONE_PATTERN, error="Use digits, spaces, + ( ) - only."),
             **kwargs,
         )
 

@@ -2,6 +2,7 @@ from __future__ import annotations
 
 from marshmallow import Schema, fields, validate
 
+from .. import limits
 from ..domain import states
 from .common import MAX_ID, PageArgs, StrictInteger, StrictSchema, text
 
@@ -12,21 +13,21 @@ class JobArgs(PageArgs):
 
 
 class DeclineIn(StrictSchema):
-    reason = text(500)
+    reason = text(limits.REASON_MAX)
 
 
 class ProgressIn(StrictSchema):
-    units_done = StrictInteger(required=True, validate=validate.Range(min=0, max=1_000_000))
+    units_done = StrictInteger(required=True, validate=validate.Range(min=0, max=limits.UNITS_MAX))
 
 
 class ShipIn(StrictSchema):
-    carrier = text(120)
-    tracking_code = text(120)
+    carrier = text(limits.CARRIER_MAX)
+    tracking_code = text(limits.TRACKING_CODE_MAX)
 
 
 class DeliverIn(StrictSchema):
-    received_quantity = StrictInteger(required=True, validate=validate.Range(min=0, max=1_000_000))
-    note = text(2000)
+    received_quantity = StrictInteger(required=True, validate=validate.Range(min=0, max=limits.UNITS_MAX))
+    note = text(limits.NOTE_MAX)
 
 
 class ReassignIn(StrictSchema):

@@ -2,6 +2,7 @@ from __future__ import annotations
 
 from marshmallow import Schema, fields, validate
 
+from .. import limits
 from ..domain import states
 from .catalog import KIT_CODE
 from .common import PageArgs, StrictInteger, StrictSchema, province_field, text
@@ -9,15 +10,15 @@ from .common import PageArgs, StrictInteger, StrictSchema, province_field, text
 
 class OrderIn(StrictSchema):
     kit = fields.String(required=True, validate=KIT_CODE)
-    quantity = StrictInteger(required=True, validate=validate.Range(min=1, max=1_000_000))
+    quantity = StrictInteger(required=True, validate=validate.Range(min=1, max=limits.QUANTITY_MAX))
     delivery_province = province_field(required=True)
-    delivery_address = text(500, required=True)
+    delivery_address = text(limits.ADDRESS_MAX, required=True)
     needed_by = fields.Date(required=True)
-    note = text(2000)
+    note = text(limits.NOTE_MAX)
 
 
 class CancelIn(StrictSchema):
-    reason = text(500)
+    reason = text(limits.REASON_MAX)
 
 
 class OrderArgs(PageArgs):

@@ -114,11 +114,14 @@ def cancel_order(order_id: int) -> Any:
 def deliver(job_id: int) -> Any:
     job = jobs.visible(user(), job_id)
     form = DeliverForm(prefix=f"job{job_id}")
-    if not form.validate_on_submit() or (form.received_quantity.data or 0) > job.quantity:
-        flash(_("Enter the number of kits received, from 0 to %(n)s.", n=i18n.number(job.quantity)), "error")
+    wrong_count = _("Enter the number of kits received, from 0 to %(n)s.", n=i18n.number(job.quantity))
+    if not form.validate_on_submit():
+        flash(wrong_count, "error")
     else:
         try:
             jobs.deliver(user(), job_id, form.received_quantity.data or 0, form.note.data or None)
+        except Invalid:  # more than the job's quantity (the domain's bound)
+            flash(wrong_count, "error")
         except Conflict:
             flash(_("This shipment cannot be confirmed now."), "error")
         else:

@@ -16,7 +16,6 @@ from flask_wtf import FlaskForm
 from persiantools import digits
 
 from ..domain import states
-from ..domain.errors import DomainError
 from ..errors import Conflict, Invalid
 from ..models import Business, Job
 from ..services import businesses, jobs
@@ -346,11 +345,11 @@ def my_jobs() -> Any:
     return render_jobs()
 
 
-def progress_error(job: Job, typed: int) -> str:
-    """The reason a count of kits made is refused, in the visitor's language."""
-    if typed > job.quantity:
+def progress_error(job: Job, err: Invalid) -> str:
+    """The reason a count of kits made is refused (by the refusal's code), in the visitor's language."""
+    if err.code == "units_done_out_of_range":
         return _("Enter at most %(n)s, the number of kits in this job.", n=i18n.number(job.quantity))
-    if typed < job.units_done:
+    if err.code == "units_done_goes_down":
         return _("You already reported %(n)s made: the count cannot go down.", n=i18n.number(job.units_done))
     return _("This value cannot be accepted.")
 
@@ -368,8 +367,8 @@ def job_progress(job_id: int) -> Any:
     typed = form.units_done.data or 0
     try:
         jobs.progress(user(), job_id, typed)
-    except (Invalid, DomainError):
-        form.units_done.errors = [*form.units_done.errors, progress_error(job, typed)]
+    except Invalid as err:
+        form.units_done.errors = [*form.units_done.errors, progress_error(job, err)]
         return render_jobs({("progress", job_id): form}, 422)
     except Conflict:
         flash(_("This job no longer takes progress reports."), "error")
