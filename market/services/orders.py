@@ -176,7 +176,8 @@ def cancel(user: User, order_id: int, reason: str | None) -> Order:
 def request_rematch(admin: User, order_id: int) -> Order:
     """Ask matching to run again for the order's unplaced units.
 
-    :raises NotFound: no such order. :raises Conflict: a cancelled or fully placed order.
+    :raises NotFound: no such order. :raises Conflict: a cancelled order. For an order with nothing
+        left to place the run is harmless: matching finds nothing to do (P6).
     """
     order = visible(admin, order_id)
     if order.cancelled_at is not None:
