@@ -25,5 +25,4 @@ def admin_stats() -> Any:
 @blp.response(200, AuditList)
 def audit(args: dict[str, Any]) -> Any:
     """Who did what and when, newest first."""
-    items, total = audit_log.audit_log(args, args["page"], args["per_page"])
-    return presenters.page(items, total, args)
+    return presenters.page(audit_log.audit_log(args, args["page"], args["per_page"]), args)

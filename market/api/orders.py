@@ -57,8 +57,7 @@ def create(data: dict[str, Any]) -> Any:
 @blp.arguments(OrderArgs, location="query")
 @blp.response(200, OrderList)
 def listing(args: dict[str, Any]) -> Any:
-    items, total = orders.listing(me(), args, args["page"], args["per_page"])
-    return presenters.page([presenters.order(o) for o in items], total, args)
+    return presenters.page(orders.listing(me(), args, args["page"], args["per_page"]), args, presenters.order)
 
 
 @blp.get("/<int:order_id>")

@@ -7,6 +7,7 @@ the row itself, wrapped in :class:`Derived` when it carries figures of its own.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import asdict
 from typing import Any
 
@@ -50,5 +51,10 @@ def business(b: Business, figures: BusinessFigures | None = None) -> Any:
     return b if figures is None else Derived(b, **asdict(figures))
 
 
-def page(items: list[Any], total: int, args: dict[str, Any]) -> dict[str, Any]:
-    return {"items": items, "total": total, "page": args["page"], "per_page": args["per_page"]}
+def page(
+    found: tuple[list[Any], int], args: dict[str, Any], present: Callable[[Any], Any] | None = None
+) -> dict[str, Any]:
+    """A listing's page (its rows and count) as its ``...List`` schema dumps it, each row presented."""
+    items, total = found
+    rows = [present(row) for row in items] if present else items
+    return {"items": rows, "total": total, "page": args["page"], "per_page": args["per_page"]}

@@ -21,6 +21,15 @@ class ErrorOut(Schema):
     errors = fields.Dict(keys=fields.String(), values=fields.List(fields.String()))
 
 
+class PageOut(Schema):
+    """One page of a list: its ``items`` (each list declares them), how many there are in all,
+    the page and its size."""
+
+    total = fields.Integer()
+    page = fields.Integer()
+    per_page = fields.Integer()
+
+
 class StrictSchema(Schema):
     """Input schemas are allow-lists: an unknown field is an error, never silently dropped."""
 

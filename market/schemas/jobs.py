@@ -4,7 +4,7 @@ from marshmallow import Schema, fields, validate
 
 from .. import limits
 from ..domain import states
-from .common import MAX_ID, PageArgs, StrictInteger, StrictSchema, text
+from .common import MAX_ID, PageArgs, PageOut, StrictInteger, StrictSchema, text
 
 
 class JobArgs(PageArgs):
@@ -71,8 +71,5 @@ class JobOut(Schema):
     events = fields.List(fields.Nested(EventOut))
 
 
-class JobList(Schema):
+class JobList(PageOut):
     items = fields.List(fields.Nested(JobOut))
-    total = fields.Integer()
-    page = fields.Integer()
-    per_page = fields.Integer()

@@ -5,7 +5,7 @@ from marshmallow import Schema, fields, validate
 from .. import limits
 from ..domain import states
 from .catalog import KIT_CODE
-from .common import PageArgs, StrictInteger, StrictSchema, province_field, text
+from .common import PageArgs, PageOut, StrictInteger, StrictSchema, province_field, text
 
 
 class OrderIn(StrictSchema):
@@ -67,8 +67,5 @@ class OrderOut(Schema):
     jobs = fields.List(fields.Nested(OrderJobOut))
 
 
-class OrderList(Schema):
+class OrderList(PageOut):
     items = fields.List(fields.Nested(OrderOut))
-    total = fields.Integer()
-    page = fields.Integer()
-    per_page = fields.Integer()

@@ -9,17 +9,12 @@ from sqlalchemy import select
 
 from ..extensions import db
 from ..models import AuditEntry, User
-from .common import paginate
+from .common import paginate, where_equal
 
 
 def audit_log(filters: dict[str, Any], page: int, per_page: int) -> tuple[list[AuditEntry], int]:
-    q = select(AuditEntry)
-    if filters.get("entity"):
-        q = q.where(AuditEntry.entity == filters["entity"])
-    if filters.get("entity_id"):
-        q = q.where(AuditEntry.entity_id == filters["entity_id"])
-    if filters.get("action"):
-        q = q.where(AuditEntry.action == filters["action"])
+    columns = {"entity": AuditEntry.entity, "entity_id": AuditEntry.entity_id, "action": AuditEntry.action}
+    q = where_equal(select(AuditEntry), filters, columns)
     return paginate(q.order_by(AuditEntry.id.desc()), page, per_page)
 
 

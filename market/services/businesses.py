@@ -14,7 +14,7 @@ from ..errors import Conflict, Invalid, NotFound
 from ..extensions import db
 from ..models import Business, Job, Kit, User
 from ..tasks import enqueue
-from .common import audit, lock_order, move_job, now, paginate, refresh_order_status, today
+from .common import audit, lock_order, move_job, now, paginate, refresh_order_status, today, where_equal
 from .matching import open_commitments
 
 REMATCH_WAITING = "workers.jobs.rematch_waiting"
@@ -71,11 +71,7 @@ def of_user(user: User) -> Business | None:
 
 
 def listing(filters: dict[str, Any], page: int, per_page: int) -> tuple[list[Business], int]:
-    q = select(Business)
-    if filters.get("province"):
-        q = q.where(Business.province == filters["province"])
-    if filters.get("status"):
-        q = q.where(Business.status == filters["status"])
+    q = where_equal(select(Business), filters, {"province": Business.province, "status": Business.status})
     if filters.get("kit"):
         q = q.where(Business.kits.any(Kit.code == filters["kit"]))
     return paginate(q.order_by(Business.id), page, per_page)

@@ -26,6 +26,14 @@ def today() -> date:
     return now().astimezone(ZoneInfo(current_app.config["TIMEZONE"])).date()
 
 
+def where_equal(q: Select[Any], filters: dict[str, Any], columns: dict[str, Any]) -> Select[Any]:
+    """Narrow ``q`` by each filter that is set: ``columns[name] == filters[name]``."""
+    for name, column in columns.items():
+        if filters.get(name):
+            q = q.where(column == filters[name])
+    return q
+
+
 def paginate(q: Select[Any], page: int, per_page: int) -> tuple[list[Any], int]:
     """One page of the query's rows (pages count from 1; a page past the end is empty) and how many
     rows there are in all: the one way every listing pages (Flask-SQLAlchemy's ``db.paginate``)."""

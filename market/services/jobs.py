@@ -16,7 +16,17 @@ from ..errors import Conflict, Forbidden, Invalid, NotFound
 from ..extensions import db
 from ..models import Business, Job, Order, User
 from ..tasks import enqueue
-from .common import audit, lock_order, move_job, now, offer, paginate, refresh_order_status, today
+from .common import (
+    audit,
+    lock_order,
+    move_job,
+    now,
+    offer,
+    paginate,
+    refresh_order_status,
+    today,
+    where_equal,
+)
 from .matching import open_commitments
 from .reassignment import target_refusal
 
@@ -52,14 +62,10 @@ def late_job_clause(day: date) -> ColumnElement[bool]:
 def filter_jobs(q: Select[Any], filters: dict[str, Any]) -> Select[Any]:
     """Narrow a job query by the list filters: ``status``, ``statuses`` (the pages show several in
     one list), ``business_id``, ``order_id`` and ``late`` (open jobs past their production deadline)."""
-    if filters.get("status"):
-        q = q.where(Job.status == filters["status"])
+    columns = {"status": Job.status, "business_id": Job.business_id, "order_id": Job.order_id}
+    q = where_equal(q, filters, columns)
     if filters.get("statuses"):
         q = q.where(Job.status.in_(filters["statuses"]))
-    if filters.get("business_id"):
-        q = q.where(Job.business_id == filters["business_id"])
-    if filters.get("order_id"):
-        q = q.where(Job.order_id == filters["order_id"])
     if filters.get("late"):
         q = q.where(late_job_clause(today()))
     return q

@@ -60,6 +60,21 @@ def domain_business(b: Business, kit_codes: frozenset[str], jobs: list[Commitmen
     )
 
 
+def order_to_match(
+    order: Order, quantity: int, declined: frozenset[int], live_jobs: int = 0
+) -> matching.OrderToMatch:
+    """``quantity`` units of the order as the engine sees it (``declined``: businesses that declined it)."""
+    return matching.OrderToMatch(
+        id=order.id,
+        kit=order.kit.code,
+        quantity=quantity,
+        delivery_province=order.delivery_province,
+        needed_by=order.needed_by,
+        declined_by=declined,
+        live_jobs=live_jobs,
+    )
+
+
 def lock_candidates(kit_id: int) -> list[Business]:
     """Approved, unpaused businesses with capacity that make this kit, locked in ascending id."""
     return list(
@@ -103,15 +118,7 @@ def match_order(order_id: int) -> MatchOutcome | None:
         )
         live = sum(1 for j in order.jobs if j.status in states.LIVE_JOB_STATUSES)
         kit = frozenset({order.kit.code})
-        request = matching.OrderToMatch(
-            id=order.id,
-            kit=order.kit.code,
-            quantity=t.unallocated,
-            delivery_province=order.delivery_province,
-            needed_by=order.needed_by,
-            declined_by=declined,
-            live_jobs=live,
-        )
+        request = order_to_match(order, t.unallocated, declined, live)
         try:
             result = matching.match_order(
                 request,

@@ -18,7 +18,7 @@ from ..errors import Conflict, Invalid, NotFound
 from ..extensions import db
 from ..models import IdempotencyKey, Job, Kit, Order, User
 from ..tasks import enqueue
-from .common import audit, lock_order, move_job, now, paginate, refresh_order_status, today
+from .common import audit, lock_order, move_job, now, paginate, refresh_order_status, today, where_equal
 
 MATCH_ORDER = "workers.jobs.match_order"
 REMATCH_WAITING = "workers.jobs.rematch_waiting"
@@ -134,10 +134,7 @@ def visible(user: User, order_id: int) -> Order:
 
 def filter_orders(q: Select[Any], filters: dict[str, Any]) -> Select[Any]:
     """Narrow an order query by the list filters (status, delivery province, kit code)."""
-    if filters.get("status"):
-        q = q.where(Order.status == filters["status"])
-    if filters.get("province"):
-        q = q.where(Order.delivery_province == filters["province"])
+    q = where_equal(q, filters, {"status": Order.status, "province": Order.delivery_province})
     if filters.get("kit"):
         q = q.where(Order.kit.has(Kit.code == filters["kit"]))
     return q

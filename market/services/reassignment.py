@@ -11,9 +11,9 @@ from sqlalchemy.orm import selectinload
 from ..domain import deadlines, geo, matching, states
 from ..domain.capacity import Schedule
 from ..extensions import db
-from ..models import Business, Job, Order
+from ..models import Business, Job
 from .common import today
-from .matching import domain_business, open_commitments
+from .matching import domain_business, open_commitments, order_to_match
 
 
 def declined_by(order_ids: set[int]) -> dict[int, frozenset[int]]:
@@ -35,15 +35,7 @@ def target_refusal(job: Job, target: Business, declined: frozenset[int]) -> str 
     None if it may. Eligibility is the engine's own rule (``matching.ineligibility``)."""
     if target.id == job.business_id:
         return "reassign_same_business"
-    order: Order = job.order
-    wanted = matching.OrderToMatch(
-        id=order.id,
-        kit=order.kit.code,
-        quantity=job.quantity,
-        delivery_province=order.delivery_province,
-        needed_by=order.needed_by,
-        declined_by=declined,
-    )
+    wanted = order_to_match(job.order, job.quantity, declined)
     candidate = domain_business(target, frozenset(k.code for k in target.kits), [])
     reason = matching.ineligibility(candidate, wanted)
     return None if reason is None else f"reassign_{reason}"

@@ -2,21 +2,19 @@
 
 from __future__ import annotations
 
+import functools
 import json
 from typing import Any
 
-from flask import render_template, request
+from flask import request
 from wtforms import SelectChoice
 
+from ...models import AuditEntry
 from ...services import audit_log
 from .. import bp
-from ..common import (
-    role_required,
-)
-from ..forms import (
-    AuditFilterForm,
-)
-from .filters import PER_PAGE, active_filters, page_number, pick, with_all
+from ..common import role_required
+from ..forms import AuditFilterForm
+from .filters import pick, render_list, with_all
 from .labels import action_label, entity_label
 
 DETAIL_SHORT = 160
@@ -34,6 +32,11 @@ def compact(detail: dict[str, Any] | None) -> str:
     return " · ".join(parts)
 
 
+def actors(entries: list[AuditEntry]) -> dict[str, Any]:
+    """The users the entries name as their actors, by id."""
+    return {"actors": audit_log.users_by_id({e.actor_id for e in entries if e.actor_id is not None})}
+
+
 @bp.get("/admin/audit")
 @role_required("admin")
 def admin_audit() -> Any:
@@ -42,17 +45,14 @@ def admin_audit() -> Any:
     form.entity.choices = with_all(SelectChoice(e, entity_label(e)) for e in entities)
     form.action.choices = with_all(SelectChoice(a, action_label(a)) for a in actions)
     filters = {"entity": pick(form.entity.data, entities), "action": pick(form.action.data, actions)}
-    page = page_number()
-    items, total = audit_log.audit_log(filters, page, PER_PAGE)
-    return render_template(
+    fetch = functools.partial(audit_log.audit_log, filters)
+    return render_list(
         "admin/audit.html",
-        form=form,
-        entries=items,
-        total=total,
-        page=page,
-        per_page=PER_PAGE,
-        filters=active_filters(filters),
-        actors=audit_log.users_by_id({e.actor_id for e in items if e.actor_id is not None}),
+        form,
+        fetch,
+        filters,
+        "entries",
+        actors,
         action_label=action_label,
         entity_label=entity_label,
         compact=compact,

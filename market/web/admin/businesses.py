@@ -2,27 +2,21 @@
 
 from __future__ import annotations
 
+import functools
 from typing import Any
 
-from flask import flash, render_template, request
+from flask import flash, request
 from flask_babel import gettext as _
 from wtforms import SelectChoice
 
 from ...domain import geo, states
 from ...domain.errors import IllegalTransition
+from ...models import Business
 from ...services import businesses
 from .. import bp
-from ..common import (
-    business_status_label,
-    province_choices,
-    role_required,
-    user,
-)
-from ..forms import (
-    BusinessFilterForm,
-    ReasonForm,
-)
-from .filters import PER_PAGE, active_filters, back, page_number, pick, with_all
+from ..common import business_status_label, province_choices, role_required, user
+from ..forms import BusinessFilterForm, ReasonForm
+from .filters import back, pick, render_list, with_all
 
 
 @bp.get("/admin/businesses")
@@ -37,19 +31,20 @@ def admin_businesses() -> Any:
         "status": pick(form.status.data, states.BUSINESS_STATUSES),
         "province": pick(form.province.data, geo.BY_CODE),
     }
-    page = page_number()
-    items, total = businesses.listing(filters, page, PER_PAGE)
-    return render_template(
-        "admin/businesses.html",
-        form=form,
-        businesses=items,
-        total=total,
-        page=page,
-        per_page=PER_PAGE,
-        filters=active_filters(filters),
-        suspend_forms={b.id: ReasonForm(prefix=f"b{b.id}") for b in items if b.status != states.SUSPENDED},
-        business_status_label=business_status_label,
-    )
+    fetch = functools.partial(businesses.listing, filters)
+    more = suspend_forms
+    return render_list("admin/businesses.html", form, fetch, filters, "businesses", more, **LABELS)
+
+
+#: what the workshops page names: a workshop's status as a workshop, not as an order
+LABELS = {"business_status_label": business_status_label}
+
+
+def suspend_forms(items: list[Business]) -> dict[str, Any]:
+    """A form to suspend each workshop not suspended already (its reason field named apart)."""
+    return {
+        "suspend_forms": {b.id: ReasonForm(prefix=f"b{b.id}") for b in items if b.status != states.SUSPENDED}
+    }
 
 
 @bp.post("/admin/businesses/<int:business_id>/approve")

@@ -13,9 +13,7 @@ from ...domain.capacity import CAPACITY_WEEKS
 from ...services import queue_health, reports
 from ...services.common import now, today
 from .. import bp, i18n
-from ..common import (
-    role_required,
-)
+from ..common import role_required
 from .charts import bar_chart
 
 EXPIRING_WITHIN = timedelta(hours=12)

@@ -19,14 +19,8 @@ from ...models import Job
 from ...services import reports
 from ...services.common import tally, today
 from .. import bp
-from ..common import (
-    owner_group_label,
-    role_required,
-)
-from ..forms import (
-    JobFilterForm,
-    OrderFilterForm,
-)
+from ..common import owner_group_label, role_required
+from ..forms import JobFilterForm, OrderFilterForm
 from .filters import job_filters, order_filters
 
 #: a text cell starting with one of these is a formula to a spreadsheet: names and addresses are

@@ -3,21 +3,41 @@ is no filter), the links that keep them, and the way back after a button."""
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from typing import Any
 
-from flask import redirect, request, url_for
+from flask import redirect, render_template, request, url_for
 from flask_babel import gettext as _
-from wtforms import SelectChoice
+from wtforms import Form, SelectChoice
 
 from ...domain import geo, states
 from ..auth import safe_next
-from ..forms import (
-    JobFilterForm,
-    OrderFilterForm,
-)
+from ..forms import JobFilterForm, OrderFilterForm
 
 PER_PAGE = 20
+Rows = tuple[list[Any], int]
+
+
+def render_list(
+    template: str,
+    form: Form,
+    fetch: Callable[[int, int], Rows],
+    filters: dict[str, Any],
+    rows: str,
+    more: Callable[[list[Any]], dict[str, Any]] | None = None,
+    **context: Any,
+) -> str:
+    """An admin list page: the page asked for, fetched ``fetch(page, PER_PAGE)``, its rows under the
+    name ``rows``, what ``more`` adds about them, the form, the count and the filters that are set
+    (its links keep them)."""
+    page = page_number()
+    items, total = fetch(page, PER_PAGE)
+    context.update(more(items) if more else {})
+    context[rows] = items
+    links = active_filters(filters)
+    return render_template(
+        template, form=form, total=total, page=page, per_page=PER_PAGE, filters=links, **context
+    )
 
 
 def page_number() -> int:

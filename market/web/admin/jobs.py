@@ -3,28 +3,23 @@ refusal is said by its code, see ``web/refusals.py``)."""
 
 from __future__ import annotations
 
+import functools
 from typing import Any
 
-from flask import flash, render_template, request
+from flask import flash, request
 from flask_babel import gettext as _
 from wtforms import SelectChoice
 
 from ...domain import states
 from ...errors import Conflict
+from ...models import Job
 from ...services import businesses, jobs, reassignment
 from ...services.common import today
 from .. import bp, i18n, province_name
-from ..common import (
-    role_required,
-    status_label,
-    user,
-)
-from ..forms import (
-    JobFilterForm,
-    ReassignForm,
-)
+from ..common import role_required, status_label, user
+from ..forms import JobFilterForm, ReassignForm
 from ..refusals import refusal_text
-from .filters import PER_PAGE, active_filters, back, job_filters, page_number, with_all
+from .filters import back, job_filters, render_list, with_all
 
 #: a list of workshops for the jobs filter; the programme has tens, not thousands
 WORKSHOP_CHOICES_LIMIT = 1000
@@ -53,33 +48,30 @@ def admin_jobs() -> Any:
         for b in sorted(workshops, key=lambda b: b.name)
     )
     filters = job_filters(form)
-    page = page_number()
-    items, total = jobs.listing(user(), filters, page, PER_PAGE)
-    options = reassignment.reassign_options(items)
-    reassign_forms = {}
-    for job_id, choices in options.items():
-        if choices:
-            f = ReassignForm(prefix=f"job{job_id}")
-            f.business_id.choices = [reassign_choice(o) for o in choices]
-            reassign_forms[job_id] = f
-    link_filters = active_filters(
+    return render_list(
+        "admin/jobs.html",
+        form,
+        functools.partial(jobs.listing, user(), filters),
         {
             "status": filters["status"],
             "business": filters["business_id"],
             "late": "y" if filters["late"] else None,
-        }
-    )
-    return render_template(
-        "admin/jobs.html",
-        form=form,
-        jobs=items,
-        total=total,
-        page=page,
-        per_page=PER_PAGE,
-        filters=link_filters,
-        reassign_forms=reassign_forms,
+        },
+        "jobs",
+        lambda items: {"reassign_forms": reassign_forms(items)},
         today=today(),
     )
+
+
+def reassign_forms(items: list[Job]) -> dict[int, ReassignForm]:
+    """A form to move each open job that some other workshop could take."""
+    out = {}
+    for job_id, choices in reassignment.reassign_options(items).items():
+        if choices:
+            form = ReassignForm(prefix=f"job{job_id}")
+            form.business_id.choices = [reassign_choice(o) for o in choices]
+            out[job_id] = form
+    return out
 
 
 @bp.post("/admin/jobs/<int:job_id>/reassign")

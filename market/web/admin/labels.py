@@ -6,9 +6,7 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 
 from ...domain import states
-from ..common import (
-    status_label,
-)
+from ..common import status_label
 
 ENTITY_LABELS = {
     "order": _l("order"),

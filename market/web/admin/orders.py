@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+import functools
 from typing import Any
 
-from flask import flash, render_template, request
+from flask import flash, request
 from flask_babel import gettext as _
 from wtforms import SelectChoice
 
@@ -13,17 +14,9 @@ from ...errors import Conflict
 from ...services import orders
 from ...services.common import tally
 from .. import bp, i18n
-from ..common import (
-    kit_choices,
-    province_choices,
-    role_required,
-    status_label,
-    user,
-)
-from ..forms import (
-    OrderFilterForm,
-)
-from .filters import PER_PAGE, active_filters, back, order_filters, page_number, with_all
+from ..common import kit_choices, province_choices, role_required, status_label, user
+from ..forms import OrderFilterForm
+from .filters import back, order_filters, render_list, with_all
 
 
 @bp.get("/admin/orders")
@@ -34,16 +27,13 @@ def admin_orders() -> Any:
     form.province.choices = with_all(province_choices())
     form.kit.choices = with_all(kit_choices(active_only=False))
     filters = order_filters(form)
-    page = page_number()
-    items, total = orders.listing(user(), filters, page, PER_PAGE)
-    return render_template(
+    fetch = functools.partial(orders.listing, user(), filters)
+    return render_list(
         "admin/orders.html",
-        form=form,
-        orders=items,
-        total=total,
-        page=page,
-        per_page=PER_PAGE,
-        filters=active_filters(filters),
+        form,
+        fetch,
+        filters,
+        "orders",
         tally=tally,
         rematchable=states.WAITING_ORDER_STATUSES,
     )
