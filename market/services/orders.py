@@ -64,6 +64,38 @@ def create(
         if replay is not None:
             db.session.rollback()
             return replay
+    order = _new_order(buyer, data)
+    body = render(order)
+    if idempotency_key:
+        db.session.add(
+            IdempotencyKey(
+                user_id=buyer.id,
+                key=idempotency_key,
+                fingerprint=print_,
+                order_id=order.id,
+                response_status=201,
+                response_body=body,
+                created_at=order.created_at,
+            )
+        )
+    try:
+        db.session.commit()
+    except IntegrityError:
+        # the same key claimed by a concurrent request: answer as it did
+        db.session.rollback()
+        replay = _replay(buyer, idempotency_key or "", print_) if idempotency_key else None
+        if replay is None:
+            raise
+        return replay
+    enqueue(MATCH_ORDER, order.id, job_id=f"match-order-{order.id}")
+    return 201, body
+
+
+def _new_order(buyer: User, data: dict[str, Any]) -> Order:
+    """The order row (flushed, with its audit entry), once its kit and date pass.
+
+    :raises Invalid: unknown or withdrawn kit, a date too soon.
+    """
     kit = db.session.scalar(select(Kit).where(Kit.code == data["kit"]))
     if kit is None or not kit.active:
         raise Invalid.field("kit", "kit_not_orderable", code=data["kit"])
@@ -95,30 +127,7 @@ def create(
         kit=kit.code,
         province=order.delivery_province,
     )
-    body = render(order)
-    if idempotency_key:
-        db.session.add(
-            IdempotencyKey(
-                user_id=buyer.id,
-                key=idempotency_key,
-                fingerprint=print_,
-                order_id=order.id,
-                response_status=201,
-                response_body=body,
-                created_at=moment,
-            )
-        )
-    try:
-        db.session.commit()
-    except IntegrityError:
-        # the same key claimed by a concurrent request: answer as it did
-        db.session.rollback()
-        replay = _replay(buyer, idempotency_key or "", print_) if idempotency_key else None
-        if replay is None:
-            raise
-        return replay
-    enqueue(MATCH_ORDER, order.id, job_id=f"match-order-{order.id}")
-    return 201, body
+    return order
 
 
 def visible(user: User, order_id: int) -> Order:

@@ -23,6 +23,7 @@ from .orders import filter_orders
 
 
 def admin_stats() -> dict[str, Any]:
+    """The figures of ``GET /admin/stats`` (API.md)."""
     orders_by_status = dict(
         db.session.execute(select(Order.status, func.count()).group_by(Order.status)).all()
     )
@@ -31,17 +32,36 @@ def admin_stats() -> dict[str, Any]:
             select(Job.status, func.coalesce(func.sum(Job.quantity), 0)).group_by(Job.status)
         ).all()
     )
+    shipped = db.session.execute(
+        select(Job.due_date, Job.shipped_at).where(Job.status.in_(states.SENT_JOB_STATUSES))
+    ).all()
+    on_time = deadlines.on_time_rate((due, at) for due, at in shipped)
+    delivered = delivered_by("owner_group")
+    return {
+        "orders_by_status": orders_by_status,
+        "units_by_status": {k: int(v) for k, v in units_by_status.items()},
+        "capacity_by_province": capacity_by_province(),
+        "unallocated_by_province": unallocated_by_province(),
+        "on_time_rate": None if on_time is None else round(on_time, 4),
+        "units_delivered_by_owner_group": {r.key: r.units for r in delivered},
+        "income_by_owner_group": {r.key: r.income for r in delivered},
+        "as_of": today(),
+        "provinces": len(geo.PROVINCES),
+    }
 
+
+def capacity_by_province() -> list[dict[str, Any]]:
+    """Approved workshops' weekly capacity and committed units by their province, with the
+    province's four-week load (``capacity.four_week_load``)."""
     businesses = list(db.session.scalars(select(Business).where(Business.status == states.APPROVED)))
     work = open_commitments([b.id for b in businesses])
-    day = today()
     per_province: dict[str, dict[str, Any]] = {}
     for b in businesses:
         s = Schedule(b.weekly_capacity, work[b.id])
         row = per_province.setdefault(b.province, {"weekly_capacity": 0, "committed_units": 0})
         row["weekly_capacity"] += b.weekly_capacity
         row["committed_units"] += s.total_remaining
-    capacity_by_province = [
+    return [
         {
             "province": code,
             "weekly_capacity": r["weekly_capacity"],
@@ -51,6 +71,10 @@ def admin_stats() -> dict[str, Any]:
         for code, r in sorted(per_province.items())
     ]
 
+
+def unallocated_by_province() -> dict[str, int]:
+    """Units of orders awaiting capacity that no business holds, by delivery province (only those
+    with some)."""
     unallocated: dict[str, int] = defaultdict(int)
     waiting = db.session.execute(
         select(Order.id, Order.delivery_province, Order.quantity).where(
@@ -67,24 +91,7 @@ def admin_stats() -> dict[str, Any]:
         )
         for order_id, province, quantity in waiting:
             unallocated[province] += quantity - (held.get(order_id) or 0)
-
-    shipped = db.session.execute(
-        select(Job.due_date, Job.shipped_at).where(Job.status.in_(states.SENT_JOB_STATUSES))
-    ).all()
-    on_time = deadlines.on_time_rate((due, at) for due, at in shipped)
-
-    delivered = delivered_by("owner_group")
-    return {
-        "orders_by_status": orders_by_status,
-        "units_by_status": {k: int(v) for k, v in units_by_status.items()},
-        "capacity_by_province": capacity_by_province,
-        "unallocated_by_province": dict(sorted((k, v) for k, v in unallocated.items() if v > 0)),
-        "on_time_rate": None if on_time is None else round(on_time, 4),
-        "units_delivered_by_owner_group": {r.key: r.units for r in delivered},
-        "income_by_owner_group": {r.key: r.income for r in delivered},
-        "as_of": day,
-        "provinces": len(geo.PROVINCES),
-    }
+    return dict(sorted((k, v) for k, v in unallocated.items() if v > 0))
 
 
 # --- read-only queries for the admin pages -------------------------------------------------------
