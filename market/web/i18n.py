@@ -59,7 +59,7 @@ def rials(value: int | None) -> str:
 
 
 def percent(value: float | None) -> str:
-    return "—" if value is None else local_digits(f"{round(value * 100)}") + ("٪" if is_fa() else "%")
+    return "—" if value is None else _("%(n)s%%", n=local_digits(round(value * 100)))
 
 
 def jalali(d: date) -> JalaliDate:
