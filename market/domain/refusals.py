@@ -12,9 +12,10 @@ English sentence here can be reworded freely, and a code keeps its meaning for a
 
 To add a refusal: add ``"code": "English sentence with {params}."`` here (a code names the
 situation, snake_case, never reused for another meaning), raise it as above, and, if a page can show
-it, give it a page text in ``market/web/refusals.py`` (``tests/web/test_refusals.py`` lists the
-codes that have none). An English sentence passed where a code belongs still works, so code raised
-before this registry existed keeps working, but its pages can only say a general refusal.
+it, give it a page text in ``market/web/refusals.py``. ``tests/test_refusals.py`` fails on a
+raise that names no listed code. An English sentence passed where a code belongs still works (its
+code is ``unlisted``), so code written before this registry keeps running while it is converted;
+its pages can only say a general refusal.
 
 Here in the domain (standard library only) because the domain's own checks refuse with these
 codes too (``RuleBroken``).
