@@ -8,7 +8,7 @@ from datetime import UTC, datetime
 from flask import Flask
 
 from ..support import ApiClient, Clock
-from .test_workshop_pages import offered_job, signed_in
+from .test_workshop_pages import signed_in
 
 # Nowruz: 21 March 2026 is 1 Farvardin 1405, written here by hand (not by the code under test)
 NOWRUZ_GREGORIAN = "2026-03-21"
@@ -19,14 +19,12 @@ NOWRUZ_EN = "21 Mar 2026"
 
 def test_a_known_gregorian_day_shows_as_its_jalali_day(app: Flask, api: ApiClient, clock: Clock):
     clock.now = datetime(2026, 3, 1, 9, 0, tzinfo=UTC)
-    workshop = api.business()
-    # delivered in the workshop's own province: one day in transit, so the job is due on Nowruz
-    job = offered_job(api, clock, workshop, needed_by="2026-03-22")
-    assert job["due_date"] == NOWRUZ_GREGORIAN
-    pages = signed_in(app, workshop)
-    assert NOWRUZ_FA in pages.text("/workshop/offers")
+    buyer = api.buyer()
+    order = api.order(buyer, clock, needed_by=NOWRUZ_GREGORIAN)
+    pages = signed_in(app, buyer)
+    assert NOWRUZ_FA in pages.text(f"/orders/{order['id']}")
     pages.get("/language/en")
-    assert NOWRUZ_EN in pages.text("/workshop/offers")
+    assert NOWRUZ_EN in pages.text(f"/orders/{order['id']}")
 
 
 def test_a_needed_by_date_typed_in_jalali_is_that_gregorian_day(app: Flask, api: ApiClient, clock: Clock):
