@@ -32,6 +32,7 @@ from typing import Any
 
 from . import geo
 from .capacity import Commitment, Schedule
+from .deadlines import production_deadline  # noqa: F401  (where callers have always found it)
 from .errors import DomainError, UnknownProvince
 from .states import APPROVED
 
