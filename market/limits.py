@@ -1,57 +1,40 @@
-"""Rate limits on signing in, shared by the API and the pages.
+"""Every limit and pattern of user input, in one place: the API's schemas (``market/schemas``) and
+the page forms (``market/web/forms.py``) both read them, so the two can never disagree.
 
-Two limits guard a password: per address (``RATELIMIT_AUTH``, on every POST) and per account
-(``RATELIMIT_SIGNIN_ACCOUNT``, counting only failed sign-ins, whatever address they come from and
-whether they went through ``POST /api/v1/auth/token`` or the sign-in page). Both are kept in
-Redis when ``REDIS_URL`` is set, so every web process counts the same attempts. Loading the
-sign-in page (GET) counts nowhere. Once the account limit is reached, even the right password
-is refused until the window has passed: that is what stops guessing.
+Why a module of constants rather than loading the page forms through the schemas with webargs:
+the forms take Persian and Arabic digits, keep what was typed and show a Persian message beside
+each field, which WTForms does and a webargs load would not; what must not drift between the two
+is the numbers and the patterns, and those live here. Standard library only.
 """
 
 from __future__ import annotations
 
-import hashlib
-from typing import Any
+# accounts
+NAME_MAX = 120
+ORGANIZATION_MAX = 200
+EMAIL_MAX = 254
+PASSWORD_MIN = 12
+PASSWORD_MAX = 200
+#: an email, loosely (marshmallow's Email accepts what this accepts, give or take exotic forms)
+EMAIL_PATTERN = r"^[^@\s]+@[^@\s]+\.[^@\s]+$"
+#: a phone number in Latin digits: optional +, then digits, spaces, dashes, parentheses (the page
+#: form turns Persian and Arabic digits into Latin ones before it checks)
+PHONE_PATTERN = r"^\+?[0-9][0-9 ()-]{4,31}$"
 
-from flask import Response, current_app, g, request
+# workshops
+BUSINESS_NAME_MAX = 200
+CITY_MAX = 120
+WEEKLY_CAPACITY_MAX = 100_000
+MIN_LOT_MAX = 100_000
+KITS_PER_BUSINESS_MAX = 20
 
-from .extensions import limiter
-
-
-def address_limit() -> str:
-    return str(current_app.config["RATELIMIT_AUTH"])
-
-
-def account_limit() -> str:
-    return str(current_app.config["RATELIMIT_SIGNIN_ACCOUNT"])
-
-
-def account_key() -> str:
-    """The account a sign-in names, as a digest (the email stays out of Redis)."""
-    email: Any = None
-    try:
-        if request.is_json:
-            body = request.get_json(silent=True)
-            email = body.get("email") if isinstance(body, dict) else None
-        else:
-            email = request.form.get("email")
-    except Exception:  # a body too deep or too odd to read: the view refuses it on its own
-        email = None
-    text = email.strip().lower() if isinstance(email, str) else ""
-    return "account:" + hashlib.sha256(text.encode("utf-8", "surrogatepass")).hexdigest()
-
-
-def mark_failed_signin() -> None:
-    """Tell the account limit that this request was a wrong password."""
-    g.signin_failed = True
-
-
-def failed_signin(response: Response) -> bool:
-    return response.status_code == 401 or bool(g.get("signin_failed"))
-
-
-# apply both to a sign-in view (API token or page); GET is never counted
-per_address = limiter.limit(address_limit, methods=["POST"])
-per_account = limiter.shared_limit(
-    account_limit, scope="signin-account", key_func=account_key, deduct_when=failed_signin, methods=["POST"]
-)
+# orders and jobs
+QUANTITY_MAX = 1_000_000
+ADDRESS_MAX = 500
+NOTE_MAX = 2000
+REASON_MAX = 500
+CARRIER_MAX = 120
+TRACKING_CODE_MAX = 120
+#: a count of kits made or received: at most an order's quantity (the job's own quantity is the
+#: real bound; the domain checks it)
+UNITS_MAX = QUANTITY_MAX

@@ -5,11 +5,11 @@ from typing import Any
 from flask import current_app, request
 from flask_smorest import Blueprint
 
-from .. import limits
+from .. import ratelimits
 from ..auth import me, require
-from ..extensions import db, limiter
+from ..extensions import limiter
 from ..schemas.accounts import MeOut, RegisterIn, TokenIn, TokenOut, UserOut
-from ..services import accounts, businesses
+from ..services import accounts
 
 blp = Blueprint("accounts", __name__, url_prefix="/api/v1", description="Accounts and tokens")
 
@@ -28,8 +28,8 @@ def register(data: dict[str, Any]) -> Any:
 
 
 @blp.post("/auth/token")
-@limits.per_address
-@limits.per_account
+@ratelimits.per_address
+@ratelimits.per_account
 @blp.arguments(TokenIn)
 @blp.response(200, TokenOut)
 def token(data: dict[str, Any]) -> Any:
@@ -53,6 +53,5 @@ def revoke() -> None:
 @blp.response(200, MeOut)
 def whoami() -> Any:
     user = me()
-    b = businesses.of_user(user) if user.role == "business" else None
-    db.session.rollback()
-    return {**UserOut().dump(user), "business_id": b.id if b else None}
+    business_id = accounts.business_id_of(user) if user.role == "business" else None
+    return {**UserOut().dump(user), "business_id": business_id}

@@ -9,10 +9,9 @@ from flask import redirect, render_template, request, session, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
-from .. import limits
+from .. import ratelimits
 from ..auth import end_session, start_session
 from ..errors import Conflict
-from ..extensions import db
 from ..services import accounts, catalog
 from . import bp, i18n
 from .common import user
@@ -43,7 +42,7 @@ def index() -> Any:
 
 
 @bp.route("/signup", methods=["GET", "POST"])
-@limits.per_address
+@ratelimits.per_address
 def signup() -> Any:
     form = SignupForm()
     if form.validate_on_submit():
@@ -67,17 +66,16 @@ def signup() -> Any:
 
 
 @bp.route("/signin", methods=["GET", "POST"])
-@limits.per_address
-@limits.per_account
+@ratelimits.per_address
+@ratelimits.per_account
 def signin() -> Any:
     form = SigninForm()
     if form.validate_on_submit():
-        found = accounts.check_password(form.email.data or "", form.password.data or "")
-        db.session.commit()  # a rehash of an old password hash, if any
+        found = accounts.sign_in(form.email.data or "", form.password.data or "")
         if found is not None:
             start_session(found)  # a new session; the account's language wins from now on
             return redirect(safe_next(request.args.get("next")) or home_for(found.role))
-        limits.mark_failed_signin()
+        ratelimits.mark_failed_signin()
         form.password.errors = [_("Wrong email or password.")]
     return render_template("auth/signin.html", form=form), 200 if not form.errors else 422
 
@@ -97,6 +95,5 @@ def set_language(code: str) -> Any:
     if code in i18n.LANGUAGES:
         session["lang"] = code
         if current_user.is_authenticated:
-            user().locale = code
-            db.session.commit()
+            accounts.set_locale(user(), code)
     return redirect(safe_next(request.args.get("next")) or url_for("web.index"))
