@@ -5,7 +5,7 @@ from __future__ import annotations
 import time
 from typing import Any
 
-from flask import Flask, jsonify, request
+from flask import Flask, g, jsonify, request
 from sqlalchemy import event, text
 from sqlalchemy.engine import Engine
 from werkzeug.routing import IntegerConverter, Map
@@ -156,8 +156,19 @@ def register_health(app: Flask) -> None:
 
 def register_sweeps(app: Flask) -> None:
     """In the embedded mode there is no scheduler: expiry and the waiting-order sweep run lazily,
-    at most once per SWEEP_INTERVAL_SECONDS, after a request has been answered."""
+    at most once per SWEEP_INTERVAL_SECONDS, after a request has been answered. In the scaled mode
+    the RQ scheduler runs them, and a request looks (at most once an interval) whether they still
+    do: the watchdog queues a sweep when none has run for three intervals."""
     if app.config["JOBS_MODE"] != "inline":
+
+        @app.teardown_request
+        def look_after_sweep(_exc: BaseException | None) -> None:
+            if g.get("database_unavailable"):
+                return  # the request already waited for the database once
+            from .services import watchdog
+
+            watchdog.check()
+
         return
     state = {"last": 0.0}
 

@@ -5,9 +5,12 @@ Services raise the exceptions below (or domain errors); views never build error 
 
 from __future__ import annotations
 
+import contextlib
 from typing import Any
 
-from flask import Flask, Response, current_app, jsonify, request
+from flask import Flask, Response, current_app, g, jsonify, request
+from sqlalchemy.exc import DBAPIError, SQLAlchemyError
+from sqlalchemy.exc import TimeoutError as PoolTimeout
 from werkzeug.exceptions import HTTPException
 
 from .domain.errors import DomainError, IllegalTransition
@@ -68,6 +71,30 @@ DEFAULT_MESSAGES = {
     500: "Something went wrong on our side.",
     503: "The service is unavailable.",
 }
+DATABASE_UNAVAILABLE = "The database is unavailable for a moment: nothing was changed. Try again shortly."
+# SQLSTATE classes of a connection that failed or was cut (08: connection exception; 57P01-57P03:
+# the server is shutting down, crashed or is starting up)
+_UNAVAILABLE_SQLSTATES = ("08", "57P01", "57P02", "57P03")
+# SQLite's word for a database it cannot reach right now
+_UNAVAILABLE_SQLITE = ("database is locked", "unable to open database", "disk i/o error")
+
+
+def database_unavailable(err: BaseException) -> bool:
+    """Whether ``err`` says the database cannot be reached (down, restarting, cut off), as opposed
+    to a bug or a refused statement."""
+    if isinstance(err, PoolTimeout):
+        return True
+    if not isinstance(err, DBAPIError):
+        return False
+    if err.connection_invalidated:
+        return True
+    orig = err.orig
+    sqlstate = getattr(orig, "sqlstate", None)
+    if sqlstate is not None:
+        return str(sqlstate).startswith(_UNAVAILABLE_SQLSTATES)
+    if type(orig).__module__.startswith("psycopg"):
+        return type(orig).__name__ in {"OperationalError", "InterfaceError"}  # no SQLSTATE: no server
+    return any(word in str(orig).lower() for word in _UNAVAILABLE_SQLITE)
 
 
 def error_body(
@@ -161,6 +188,27 @@ def register(app: Flask) -> None:
         for name, value in err.get_headers() or []:
             if name.lower() in {"retry-after", "allow", "www-authenticate"}:
                 response.headers[name] = value
+        return response
+
+    @app.errorhandler(SQLAlchemyError)
+    def database_error(err: SQLAlchemyError) -> Response:
+        if not database_unavailable(err):
+            return unexpected(err)
+        return unavailable(err)
+
+    def unavailable(err: Exception) -> Response:
+        """503 with Retry-After: the database is down or restarting. Nothing was half-written: the
+        transaction that failed is rolled back (by the server, if the connection is gone)."""
+        app.logger.warning("database unavailable: %s", err)
+        with contextlib.suppress(Exception):
+            from .extensions import db
+
+            db.session.rollback()
+        g.database_unavailable = True
+        # the page must not ask the database who is signed in: it would fail again
+        g._login_user = current_app.login_manager.anonymous_user()  # type: ignore[attr-defined]
+        response = page_error(503, DATABASE_UNAVAILABLE) or json_error(503, DATABASE_UNAVAILABLE)
+        response.headers["Retry-After"] = str(current_app.config.get("RETRY_AFTER_SECONDS", 5))
         return response
 
     @app.errorhandler(Exception)
