@@ -122,9 +122,13 @@ class Workers:
         self.procs: list[subprocess.Popen[bytes]] = []
         self.names: dict[int, str] = {}
 
-    def start(self, count: int, *args: str, redis_url: str | None = None) -> list[subprocess.Popen[bytes]]:
-        """Start ``count`` workers at once with these command-line ``args``."""
-        env = {**worker_env(), "MARKET_QUEUE": self.queue_name}
+    def start(
+        self, count: int, *args: str, redis_url: str | None = None, env: dict[str, str] | None = None
+    ) -> list[subprocess.Popen[bytes]]:
+        """Start ``count`` workers at once with these command-line ``args`` (and ``env`` over the
+        tests' environment)."""
+        extra = env or {}
+        env = {**worker_env(), "MARKET_QUEUE": self.queue_name, **extra}
         if redis_url:
             env["REDIS_URL"] = redis_url
         started = []

@@ -1,0 +1,186 @@
+"""Survives its faults: a Redis that dies and comes back empty, a worker that dies under the serve
+script. Real processes throughout: a redis-server of the test's own (never the shared one), real
+``python -m workers`` processes, ``scripts/serve`` with gunicorn. Sweep intervals are short so
+that each test takes seconds, not minutes.
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import time
+import urllib.error
+import urllib.request
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+from flask import Flask
+from rq.job import Job as RqJob
+from rq.registry import FinishedJobRegistry
+
+from market.domain import states
+from market.tasks import queue
+
+from ..conftest import worker_env
+from ..support import ROOT, Clock, artifacts_dir, wait_for
+from .conftest import (
+    NEEDS_SERVICES,
+    REACH_TIMEOUT_SECONDS,
+    RedisServer,
+    Workers,
+    api_for,
+    check_order_books,
+    descendants,
+    empty_queue,
+    free_port,
+    is_alive,
+    post_order,
+)
+
+pytestmark = NEEDS_SERVICES
+
+INTERVAL = 2  # seconds between sweeps in these tests
+FAST_SWEEPS = {"SWEEP_INTERVAL_SECONDS": str(INTERVAL), "PENDING_GRACE_SECONDS": "1"}
+
+
+def statuses(app: Flask, order_ids: list[int]) -> dict[int, str]:
+    from market.extensions import db
+    from market.models import Order
+
+    with app.app_context():
+        found = {o.id: o.status for o in db.session.query(Order).filter(Order.id.in_(order_ids))}
+        db.session.rollback()
+    return found
+
+
+def all_allocated(app: Flask, order_ids: list[int]) -> bool:
+    return set(statuses(app, order_ids).values()) == {states.ALLOCATED}
+
+
+def sweeps_run(app: Flask) -> list[dict[str, Any]]:
+    """The sweeps this Redis has seen finish, in the order they ended, with what each found."""
+    with app.app_context():
+        q = queue()
+        ids = [i for i in FinishedJobRegistry(queue=q).get_job_ids() if i.startswith("market-sweep-")]
+        jobs = [j for j in RqJob.fetch_many(ids, connection=q.connection) if j is not None]
+        jobs.sort(key=lambda j: j.ended_at)
+        return [{"id": j.id, **(j.return_value() or {})} for j in jobs]
+
+
+def test_a_worker_rides_through_redis_restarted_empty(
+    own_redis: RedisServer, make_app: Callable[..., Flask], workers: Workers, clock: Clock
+) -> None:
+    """Redis dies while the worker waits for jobs and orders keep coming (stored, 201); it comes back
+    with nothing in it. The same worker process reconnects, schedules the sweep again, and the first
+    or second sweep after Redis's return sends every order posted meanwhile to matching."""
+    app = make_app(redis_url=own_redis.url, SWEEP_INTERVAL_SECONDS=INTERVAL, PENDING_GRACE_SECONDS=1)
+    market = api_for(app)
+    market.business(market.admin(), weekly_capacity=700)
+    buyer = market.buyer()
+    empty_queue(app)
+    (worker,) = workers.start(1, redis_url=own_redis.url, env=FAST_SWEEPS)
+    before = post_order(buyer, clock, quantity=10)
+    wait_for(lambda: all_allocated(app, [before["id"]]), timeout=REACH_TIMEOUT_SECONDS, what="the first match")
+
+    own_redis.stop()
+    meanwhile = [post_order(buyer, clock, quantity=10)["id"] for _ in range(5)]
+    log = workers.log(worker)
+    # the worker has left RQ's loop and waits for Redis
+    wait_for(lambda: "trying again in" in log.read_text(), timeout=60, what="the worker to miss Redis")
+    assert worker.poll() is None, f"the worker exited; see {log}"
+    assert set(statuses(app, meanwhile).values()) == {states.PENDING}
+
+    own_redis.start()  # empty: the queue, the scheduled sweep and the scheduler's lock are gone
+    wait_for(lambda: all_allocated(app, meanwhile), timeout=120, what=f"the orders to be matched; see {log}")
+
+    assert worker.poll() is None, f"the worker was restarted or exited; see {log}"
+    sweeps = sweeps_run(app)
+    found = [i for i, s in enumerate(sweeps) if s.get("stale_pending")]
+    assert found and found[0] <= 1, sweeps  # the first or the second sweep after the return
+    check_order_books(app)
+
+
+def serve_env(port: int, queue_name: str) -> dict[str, str]:
+    return {
+        **worker_env(PORT=str(port), WEB_WORKERS="1", SERVE_BACKOFF_MAX="2", **FAST_SWEEPS),
+        "MARKET_QUEUE": queue_name,
+    }
+
+
+def is_worker(pid: int) -> bool:
+    try:
+        cmdline = Path(f"/proc/{pid}/cmdline").read_bytes().split(b"\0")
+    except OSError:
+        return False
+    return b"workers" in cmdline and b"-m" in cmdline and is_alive(pid)
+
+
+def parent(pid: int) -> int:
+    try:
+        return int(Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[1])
+    except OSError:
+        return 0
+
+
+def worker_pids(serve: subprocess.Popen[bytes]) -> list[int]:
+    """The ``python -m workers`` processes under the serve script (not their scheduler processes,
+    which RQ forks with the same command line)."""
+    return [pid for pid in descendants(serve.pid) if is_worker(pid) and not is_worker(parent(pid))]
+
+
+def healthy(port: int) -> bool:
+    try:
+        with urllib.request.urlopen(f"http://127.0.0.1:{port}/healthz", timeout=5) as r:
+            return bool(r.status == 200)
+    except (urllib.error.URLError, OSError):
+        return False
+
+
+def test_the_serve_script_keeps_serving_and_brings_a_new_worker(
+    pg_app: Flask, queue_name: str, clock: Clock
+) -> None:
+    """SIGKILL the worker under ``scripts/serve``: gunicorn keeps answering, a new worker starts
+    and matches; Ctrl-C (SIGINT to the process group) then stops everything."""
+    market = api_for(pg_app)
+    market.business(market.admin(), weekly_capacity=700)
+    buyer = market.buyer()
+    empty_queue(pg_app)
+    port = free_port()
+    with open(artifacts_dir() / f"serve-{port}.log", "ab") as log:
+        serve = subprocess.Popen(
+            [str(ROOT / "scripts" / "serve")],
+            cwd=ROOT,
+            env=serve_env(port, queue_name),
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,  # its own process group, as a terminal's Ctrl-C would reach
+        )
+    try:
+        wait_for(lambda: healthy(port), timeout=REACH_TIMEOUT_SECONDS, what="gunicorn to answer")
+        wait_for(lambda: worker_pids(serve), timeout=60, what="the worker to start")
+        (first,) = worker_pids(serve)
+        os.kill(first, signal.SIGKILL)
+        wait_for(lambda: not is_alive(first), timeout=30, what="the worker to die")
+        assert healthy(port), "gunicorn stopped with its worker"
+        wait_for(
+            lambda: [p for p in worker_pids(serve) if p != first],
+            timeout=60,
+            what="a new worker",
+        )
+        assert serve.poll() is None and healthy(port)
+        order = post_order(buyer, clock, quantity=10)
+        wait_for(lambda: all_allocated(pg_app, [order["id"]]), timeout=REACH_TIMEOUT_SECONDS, what="a match")
+    finally:
+        tree = [serve.pid, *descendants(serve.pid)]
+        os.killpg(serve.pid, signal.SIGINT)
+        try:
+            serve.wait(timeout=60)
+        finally:
+            for pid in tree:  # whatever is left dies with the test
+                if is_alive(pid):
+                    os.kill(pid, signal.SIGKILL)
+    assert serve.returncode is not None
+    time.sleep(0.5)
+    assert [pid for pid in tree if is_alive(pid)] == [], "Ctrl-C left processes behind"
