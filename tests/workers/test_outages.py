@@ -82,7 +82,9 @@ def test_a_worker_rides_through_redis_restarted_empty(
     empty_queue(app)
     (worker,) = workers.start(1, redis_url=own_redis.url, env=FAST_SWEEPS)
     before = post_order(buyer, clock, quantity=10)
-    wait_for(lambda: all_allocated(app, [before["id"]]), timeout=REACH_TIMEOUT_SECONDS, what="the first match")
+    wait_for(
+        lambda: all_allocated(app, [before["id"]]), timeout=REACH_TIMEOUT_SECONDS, what="the first match"
+    )
 
     own_redis.stop()
     meanwhile = [post_order(buyer, clock, quantity=10)["id"] for _ in range(5)]
