@@ -12,27 +12,36 @@ import subprocess
 import time
 import urllib.error
 import urllib.request
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
+import pytest
 from flask import Flask
+from flask_migrate import upgrade
 from rq.job import Job as RqJob
 from rq.registry import FinishedJobRegistry
+from sqlalchemy import func, select
 
+from market.app import create_app
 from market.domain import states
+from market.errors import DATABASE_UNAVAILABLE
+from market.extensions import db
+from market.models import Order
 from market.tasks import queue
 
-from ..conftest import worker_env
-from ..support import ROOT, Clock, artifacts_dir, wait_for
+from ..conftest import base_config, worker_env
+from ..support import REDIS_URL, ROOT, Clock, artifacts_dir, wait_for
 from .conftest import (
     NEEDS_SERVICES,
     REACH_TIMEOUT_SECONDS,
+    PostgresServer,
     RedisServer,
     Workers,
     api_for,
     check_order_books,
     descendants,
+    drop_queue,
     empty_queue,
     free_port,
     is_alive,
@@ -101,6 +110,81 @@ def test_a_worker_rides_through_redis_restarted_empty(
     sweeps = sweeps_run(app)
     found = [i for i, s in enumerate(sweeps) if s.get("stale_pending")]
     assert found and found[0] <= 1, sweeps  # the first or the second sweep after the return
+    check_order_books(app)
+
+
+@pytest.fixture
+def private_app(own_postgres: PostgresServer, clock: Clock, queue_name: str) -> Iterator[Flask]:
+    """An app in the RQ mode on the test's own PostgreSQL cluster, migrated, and its queue."""
+    app = create_app(
+        {
+            **base_config(clock),
+            "SQLALCHEMY_DATABASE_URI": own_postgres.url,
+            "JOBS_MODE": "rq",
+            "REDIS_URL": REDIS_URL,
+            "RQ_QUEUE": queue_name,
+            "SWEEP_INTERVAL_SECONDS": INTERVAL,
+            "PENDING_GRACE_SECONDS": 1,
+        }
+    )
+    with app.app_context():
+        upgrade(directory=str(ROOT / "migrations"))
+    yield app
+    drop_queue(app)
+    with app.app_context():
+        db.session.remove()
+        db.engine.dispose()
+
+
+def order_count(app: Flask) -> int:
+    with app.app_context():
+        count = db.session.scalar(select(func.count(Order.id)))
+        db.session.rollback()
+    return int(count or 0)
+
+
+def test_a_database_crash_is_a_503_and_everything_resumes_when_it_returns(
+    own_postgres: PostgresServer, private_app: Flask, workers: Workers, clock: Clock
+) -> None:
+    """PostgreSQL stops at once (``-m immediate``, as a crash). Posting, reading and /healthz answer
+    503 with a readable message and Retry-After, the pages a friendly page; nothing is stored. When
+    it returns, the same web app and the same worker carry on: new orders are stored and matched."""
+    app = private_app
+    market = api_for(app)
+    client = app.test_client()
+    market.business(market.admin(), weekly_capacity=700)
+    buyer = market.buyer()
+    empty_queue(app)
+    (worker,) = workers.start(1, env={"DATABASE_URL": own_postgres.url, **FAST_SWEEPS})
+    first = post_order(buyer, clock, quantity=10)
+    wait_for(lambda: all_allocated(app, [first["id"]]), timeout=REACH_TIMEOUT_SECONDS, what="the first match")
+
+    own_postgres.crash()
+    body = {
+        **{k: first[k] for k in ("kit", "quantity", "delivery_province", "needed_by")},
+        "delivery_address": "x",
+    }
+    posted = buyer.post("/api/v1/orders", json=body)
+    assert posted.status_code == 503, posted.get_data(as_text=True)
+    assert posted.get_json() == {"message": DATABASE_UNAVAILABLE, "code": 503}
+    assert int(posted.headers["Retry-After"]) > 0
+    read = buyer.get("/api/v1/orders")
+    assert read.status_code == 503 and read.get_json()["code"] == 503 and "Retry-After" in read.headers
+    health = client.get("/healthz")
+    assert health.status_code == 503 and health.get_json()["database"] == "unavailable"
+    page = client.get("/")
+    assert page.status_code == 503 and "Retry-After" in page.headers
+    assert "به‌زودی برمی‌گردیم" in page.get_data(as_text=True)  # "back in a moment"
+    assert worker.poll() is None
+
+    own_postgres.start()
+    wait_for(lambda: client.get("/healthz").status_code == 200, timeout=60, what="/healthz to recover")
+    second = post_order(buyer, clock, quantity=10)
+    wait_for(
+        lambda: all_allocated(app, [second["id"]]), timeout=120, what=f"a match; see {workers.log(worker)}"
+    )
+    assert worker.poll() is None, "the worker exited"
+    assert order_count(app) == 2  # the order refused with 503 was not stored
     check_order_books(app)
 
 
