@@ -31,6 +31,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     register_web(app)
     register_errors(app)
     register_health(app)
+    register_metrics(app)
     register_sweeps(app)
     register_cli(app)
     return app
@@ -134,6 +135,8 @@ def register_health(app: Flask) -> None:
             body["message"] = "Unavailable: " + ", ".join(k for k, v in body.items() if v == "unavailable")
         response = jsonify(body)
         response.status_code = status
+        if status == 503:
+            response.headers["Retry-After"] = str(app.config["RETRY_AFTER_SECONDS"])
         return response
 
     # a plain Flask route, so flask-smorest cannot see it; API.md wants every endpoint documented
@@ -152,6 +155,12 @@ def register_health(app: Flask) -> None:
             }
         },
     )
+
+
+def register_metrics(app: Flask) -> None:
+    from . import metrics
+
+    metrics.init_app(app)
 
 
 def register_sweeps(app: Flask) -> None:
