@@ -15,7 +15,7 @@ from datetime import timedelta
 
 from flask import current_app
 
-from market.tasks import queue
+from market.tasks import claim_once, queue
 
 #: finished sweeps stay listed in RQ's registry for ten minutes: what ran, when, and what it found
 RESULT_TTL = 600
@@ -38,10 +38,15 @@ def schedule_next_sweep() -> None:
 
 
 def sweep_now() -> None:
+    """Queue a sweep now (a worker starting, or back with Redis); once per interval, however many
+    workers start in it."""
     interval = max(1, int(current_app.config["SWEEP_INTERVAL_SECONDS"]))
+    job_id = _slot_id(time.time(), interval) + "-start"
+    if not claim_once(job_id, 2 * interval):
+        return
     queue().enqueue(
         "workers.jobs.sweep",
-        job_id=_slot_id(time.time(), interval) + "-start",
+        job_id=job_id,
         result_ttl=RESULT_TTL,
         failure_ttl=24 * 3600,
     )

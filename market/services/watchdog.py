@@ -16,7 +16,7 @@ from redis.exceptions import RedisError
 from sqlalchemy.exc import SQLAlchemyError
 
 from ..extensions import db
-from ..tasks import queue
+from ..tasks import claim_once, queue
 from .common import now
 from .sweeps import SWEEP, last_beat
 
@@ -51,10 +51,13 @@ def check() -> bool:
     try:
         if not sweep_overdue():
             return False
-        # one job id per interval: however many processes notice at once, one sweep is queued
+        # one per interval: however many processes notice at once, one sweep is queued
+        job_id = f"market-sweep-watchdog-{int(time.time() // interval)}"
+        if not claim_once(job_id, 2 * interval):
+            return False
         queue().enqueue(
             SWEEP_JOB,
-            job_id=f"market-sweep-watchdog-{int(time.time() // interval)}",
+            job_id=job_id,
             result_ttl=max(600, interval * 2),
             failure_ttl=24 * 3600,
         )

@@ -28,6 +28,7 @@ from market.domain import states
 from market.errors import DATABASE_UNAVAILABLE
 from market.extensions import db
 from market.models import Order
+from market.services.sweeps import sweep
 from market.tasks import queue
 
 from ..conftest import base_config, worker_env
@@ -55,9 +56,6 @@ FAST_SWEEPS = {"SWEEP_INTERVAL_SECONDS": str(INTERVAL), "PENDING_GRACE_SECONDS":
 
 
 def statuses(app: Flask, order_ids: list[int]) -> dict[int, str]:
-    from market.extensions import db
-    from market.models import Order
-
     with app.app_context():
         found = {o.id: o.status for o in db.session.query(Order).filter(Order.id.in_(order_ids))}
         db.session.rollback()
@@ -270,3 +268,43 @@ def test_the_serve_script_keeps_serving_and_brings_a_new_worker(
     assert serve.returncode is not None
     time.sleep(0.5)
     assert [pid for pid in tree if is_alive(pid)] == [], "Ctrl-C left processes behind"
+
+
+def test_the_watchdog_queues_a_sweep_when_none_ran_for_three_intervals(
+    make_app: Callable[..., Flask], clock: Clock
+) -> None:
+    """A web request looks (at most once an interval per process): no sweep for three intervals, or
+    none ever, queues one, with one job id per interval; a recent sweep queues nothing."""
+    app = make_app(SWEEP_WATCHDOG=True, SWEEP_INTERVAL_SECONDS=60)
+    client = app.test_client()
+    looks = app.extensions.setdefault("market_watchdog", {"looked": None})
+
+    def queued() -> list[str]:
+        with app.app_context():
+            return [i for i in queue().get_job_ids() if i.startswith("market-sweep-watchdog-")]
+
+    empty_queue(app)
+    client.get("/healthz")  # no sweep has ever run
+    assert len(queued()) == 1
+    client.get("/healthz")
+    looks["looked"] = None  # as if an interval had passed: the same interval's job id keeps it one
+    client.get("/healthz")
+    assert len(queued()) == 1
+
+    with app.app_context():  # a new start: the queue emptied, the claim on this interval's id dropped
+        queue().empty()
+        queue().connection.delete(*queue().connection.keys(f"market:claim:{queue().name}:*"))
+        sweep()  # a sweep has just run
+    looks["looked"] = None
+    client.get("/healthz")
+    assert queued() == []
+    clock.advance(seconds=3 * 60 - 1)
+    looks["looked"] = None
+    client.get("/healthz")
+    assert queued() == []
+    clock.advance(seconds=2)  # three intervals and a second
+    client.get("/healthz")
+    assert queued() == [], "looked again within the same interval"
+    looks["looked"] = None
+    client.get("/healthz")
+    assert len(queued()) == 1
