@@ -100,6 +100,9 @@ def work_once(app: Flask, args: argparse.Namespace, run: int, interval: int, bac
     except (RedisError, RedisLost) as err:
         worker.lost_redis = True
         log.warning("lost Redis: %s", err)
+    except Exception:
+        # e.g. RQ refusing a name a killed worker still holds in Redis: the next run takes another
+        log.exception("RQ's work loop failed")
     if worker.stop_signalled or (args.burst and not worker.lost_redis):
         return "done"
     return "lost Redis" if worker.lost_redis else "unexpected end"
