@@ -32,7 +32,7 @@ from market.services.sweeps import sweep
 from market.tasks import queue
 
 from ..conftest import base_config, worker_env
-from ..support import REDIS_URL, ROOT, Clock, artifacts_dir, wait_for
+from ..support import PASSWORD, REDIS_URL, ROOT, Clock, artifacts_dir, wait_for
 from .conftest import (
     NEEDS_SERVICES,
     REACH_TIMEOUT_SECONDS,
@@ -157,6 +157,12 @@ def test_a_database_crash_is_a_503_and_everything_resumes_when_it_returns(
     first = post_order(buyer, clock, quantity=10)
     wait_for(lambda: all_allocated(app, [first["id"]]), timeout=REACH_TIMEOUT_SECONDS, what="the first match")
 
+    pages = app.test_client()  # the buyer's browser, signed in
+    form = pages.get("/signin").get_data(as_text=True)
+    csrf = form.split('name="csrf_token"', 1)[1].split('value="', 1)[1].split('"', 1)[0]
+    signed_in = pages.post("/signin", data={"email": buyer.email, "password": PASSWORD, "csrf_token": csrf})
+    assert signed_in.status_code == 302
+
     own_postgres.crash()
     body = {
         **{k: first[k] for k in ("kit", "quantity", "delivery_province", "needed_by")},
@@ -173,6 +179,10 @@ def test_a_database_crash_is_a_503_and_everything_resumes_when_it_returns(
     page = client.get("/")
     assert page.status_code == 503 and "Retry-After" in page.headers
     assert "به‌زودی برمی‌گردیم" in page.get_data(as_text=True)  # "back in a moment"
+    mine = pages.get("/orders")  # signed in: who it is cannot be read either
+    assert mine.status_code == 503 and "به‌زودی برمی‌گردیم" in mine.get_data(as_text=True)
+    pages.get("/language/en")
+    assert "Back in a moment" in pages.get("/orders").get_data(as_text=True)
     assert worker.poll() is None
 
     own_postgres.start()
