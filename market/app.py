@@ -123,6 +123,7 @@ def register_health(app: Flask) -> None:
         except Exception:
             body["database"] = "unavailable"
             status = 503
+            g.database_unavailable = True  # the watchdog will not wait for it again
         finally:
             db.session.rollback()
         try:

@@ -143,11 +143,11 @@ def json_error(status: int, message: str | None = None, errors: dict[str, Any] |
 def page_error(status: int, message: str | None = None) -> Response | None:
     """The HTML error page for a request to the pages, if the pages are installed; else None.
 
-    The API and /healthz always answer JSON; the web blueprint registers its renderer in
+    The API, /healthz and /metrics always answer JSON; the web blueprint registers its renderer in
     ``app.extensions["page_errors"]``.
     """
     renderer = current_app.extensions.get("page_errors")
-    if renderer is None or request.path.startswith("/api/") or request.path == "/healthz":
+    if renderer is None or request.path.startswith("/api/") or request.path in {"/healthz", "/metrics"}:
         return None
     response: Response = renderer(status, message)
     return response

@@ -1,0 +1,56 @@
+"""Which database errors mean "unavailable" (503 with Retry-After) rather than a bug (500), and the
+settings that keep a down database from hanging requests. The real outage, with a PostgreSQL that
+is crashed and started again, is in ``tests/workers/test_outages.py``."""
+
+from __future__ import annotations
+
+import sqlite3
+
+import psycopg
+import pytest
+from psycopg import errors as pg
+from sqlalchemy.exc import IntegrityError, OperationalError, ProgrammingError
+from sqlalchemy.exc import TimeoutError as PoolTimeout
+
+from market.config import load
+from market.errors import database_unavailable
+
+
+@pytest.mark.parametrize(
+    "err",
+    [
+        OperationalError("SELECT 1", {}, psycopg.OperationalError("connection refused")),
+        OperationalError("SELECT 1", {}, pg.AdminShutdown("terminating connection")),
+        OperationalError("SELECT 1", {}, pg.CannotConnectNow("the database system is starting up")),
+        OperationalError("SELECT 1", {}, sqlite3.OperationalError("database is locked")),
+        PoolTimeout("QueuePool limit reached"),
+    ],
+    ids=["refused", "admin-shutdown", "starting-up", "sqlite-locked", "pool-timeout"],
+)
+def test_a_lost_or_restarting_database_is_unavailable(err: Exception) -> None:
+    assert database_unavailable(err)
+
+
+@pytest.mark.parametrize(
+    "err",
+    [
+        IntegrityError("INSERT", {}, pg.UniqueViolation("duplicate key")),
+        OperationalError("SELECT", {}, pg.LockNotAvailable("could not obtain lock")),
+        ProgrammingError("SELECT", {}, pg.UndefinedTable("no such table")),
+        OperationalError("SELECT", {}, sqlite3.OperationalError("no such table: orders")),
+        ValueError("not a database error"),
+    ],
+    ids=["unique", "lock-not-available", "undefined-table", "sqlite-no-table", "other"],
+)
+def test_a_refused_statement_or_a_bug_is_not(err: Exception) -> None:
+    assert not database_unavailable(err)
+
+
+def test_postgresql_connections_time_out_within_seconds() -> None:
+    cfg = load({"DATABASE_URL": "postgresql://market@db/market", "DATABASE_CONNECT_TIMEOUT": "2"})
+    assert cfg["SQLALCHEMY_ENGINE_OPTIONS"]["connect_args"] == {"connect_timeout": 2}
+    assert cfg["SQLALCHEMY_ENGINE_OPTIONS"]["pool_pre_ping"]  # a connection cut by a restart is replaced
+    assert load({"DATABASE_URL": "postgresql://market@db/market"})["SQLALCHEMY_ENGINE_OPTIONS"][
+        "connect_args"
+    ] == {"connect_timeout": 3}
+    assert "connect_args" not in load({})["SQLALCHEMY_ENGINE_OPTIONS"]  # SQLite: a file, no connecting
