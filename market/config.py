@@ -98,6 +98,9 @@ def load(env: Mapping[str, str] | None = None, **overrides: Any) -> dict[str, An
         "RATELIMIT_STORAGE_URI": redis_url or "memory://",
         "RATELIMIT_AUTH": env.get("RATELIMIT_AUTH", "20 per minute"),
         "RATELIMIT_HEADERS_ENABLED": True,
+        # Redis down: count in this process instead of failing the sign-in (a 500)
+        "RATELIMIT_IN_MEMORY_FALLBACK_ENABLED": True,
+        "RATELIMIT_SWALLOW_ERRORS": True,
         # flask-smorest / OpenAPI
         "API_TITLE": "Kit marketplace",
         "API_VERSION": "v1",

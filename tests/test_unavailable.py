@@ -4,7 +4,9 @@ is crashed and started again, is in ``tests/workers/test_outages.py``."""
 
 from __future__ import annotations
 
+import socket
 import sqlite3
+from pathlib import Path
 
 import psycopg
 import pytest
@@ -12,8 +14,20 @@ from psycopg import errors as pg
 from sqlalchemy.exc import IntegrityError, OperationalError, ProgrammingError
 from sqlalchemy.exc import TimeoutError as PoolTimeout
 
+from market.app import create_app
 from market.config import load
 from market.errors import database_unavailable
+from market.extensions import db
+
+from .conftest import base_config
+from .support import Clock, copy_db
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port: int = s.getsockname()[1]
+        return port
 
 
 @pytest.mark.parametrize(
@@ -54,3 +68,24 @@ def test_postgresql_connections_time_out_within_seconds() -> None:
         "connect_args"
     ] == {"connect_timeout": 3}
     assert "connect_args" not in load({})["SQLALCHEMY_ENGINE_OPTIONS"]  # SQLite: a file, no connecting
+
+
+def test_signing_in_works_while_the_rate_limits_redis_is_down(sqlite_template: Path, tmp_path: Path) -> None:
+    """Rate limits live in Redis in the scaled mode; with Redis down they are counted in the process
+    instead of turning every sign-in into a 500."""
+    copy_db(sqlite_template, tmp_path / "market.db")
+    config = {
+        **base_config(Clock()),
+        "SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp_path / 'market.db'}",
+        "JOBS_MODE": "inline",
+        "REDIS_URL": None,
+        "RATELIMIT_ENABLED": True,
+        "RATELIMIT_STORAGE_URI": f"redis://127.0.0.1:{free_port()}/0",  # nobody listens there
+        "RATELIMIT_AUTH": "2 per minute",
+    }
+    app = create_app(config)
+    client = app.test_client()
+    body = {"email": "nobody@example.org", "password": "wrong password"}
+    assert [client.post("/api/v1/auth/token", json=body).status_code for _ in range(3)] == [401, 401, 429]
+    with app.app_context():
+        db.engine.dispose()

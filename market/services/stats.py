@@ -196,9 +196,8 @@ class QueueReport:
     length: int | None  # jobs waiting in the RQ queue (None inline, or when Redis is unreachable)
     stale_pending: int  # orders `pending` for longer than PENDING_GRACE_SECONDS: the sweep's backlog
     grace_seconds: int
-    last_sweep_seconds: int | None = (
-        None  # since the last sweep finished (/metrics' market_sweep_age_seconds)
-    )
+    # seconds since the last sweep finished (/metrics' market_sweep_age_seconds); None: never
+    last_sweep_seconds: int | None = None
     sweep_overdue: bool = False  # none for three intervals: the watchdog queues one
 
 
