@@ -13,17 +13,27 @@ from sqlalchemy.exc import DBAPIError, SQLAlchemyError
 from sqlalchemy.exc import TimeoutError as PoolTimeout
 from werkzeug.exceptions import HTTPException
 
+from .domain import refusals
 from .domain.errors import DomainError, IllegalTransition
 
 
 class ServiceError(Exception):
-    """A refused use case; ``status`` is the HTTP status it maps to."""
+    """A refused use case: a stable ``code`` from ``market.refusals`` with its ``params``, the
+    English ``message`` the API sends, and ``status``, the HTTP status it maps to.
+
+    ``Conflict("offer_expired", job_id=7)``; an English sentence in place of the code is kept as
+    the message with the code ``unlisted`` (see ``market.domain.refusals``).
+    """
 
     status = 400
 
-    def __init__(self, message: str, errors: dict[str, list[str]] | None = None) -> None:
-        super().__init__(message)
-        self.message = message
+    def __init__(self, code: str, errors: dict[str, list[str]] | None = None, /, **params: Any) -> None:
+        if code in refusals.MESSAGES:
+            self.code, self.message = code, refusals.english(code, params)
+        else:
+            self.code, self.message = refusals.UNLISTED, code
+        super().__init__(self.message)
+        self.params = params
         self.errors = errors
 
 
@@ -33,8 +43,10 @@ class Invalid(ServiceError):
     status = 422
 
     @classmethod
-    def field(cls, name: str, message: str) -> Invalid:
-        return cls(f"{name}: {message}", {name: [message]})
+    def field(cls, name: str, code: str, /, **params: Any) -> Invalid:
+        err = cls(code, **params)
+        err.message, err.errors = f"{name}: {err.message}", {name: [err.message]}
+        return err
 
 
 class NotFound(ServiceError):
@@ -57,6 +69,12 @@ class Conflict(ServiceError):
     status = 409
 
 
+class Unavailable(ServiceError):
+    """A part the use case needs cannot be reached for a moment (503, sent with Retry-After)."""
+
+    status = 503
+
+
 DEFAULT_MESSAGES = {
     400: "The request is malformed.",
     401: "Sign in first: send a valid bearer token.",
@@ -71,7 +89,6 @@ DEFAULT_MESSAGES = {
     500: "Something went wrong on our side.",
     503: "The service is unavailable.",
 }
-DATABASE_UNAVAILABLE = "The database is unavailable for a moment: nothing was changed. Try again shortly."
 # SQLSTATE classes of a connection that failed or was cut (08: connection exception; 57P01-57P03:
 # the server is shutting down, crashed or is starting up)
 _UNAVAILABLE_SQLSTATES = ("08", "57P01", "57P02", "57P03")
@@ -140,23 +157,26 @@ def json_error(status: int, message: str | None = None, errors: dict[str, Any] |
     return response
 
 
-def page_error(status: int, message: str | None = None) -> Response | None:
+def page_error(
+    status: int, message: str | None = None, refused: ServiceError | None = None
+) -> Response | None:
     """The HTML error page for a request to the pages, if the pages are installed; else None.
 
     The API, /healthz and /metrics always answer JSON; the web blueprint registers its renderer in
-    ``app.extensions["page_errors"]``.
+    ``app.extensions["page_errors"]``. ``refused``: a refusal the page says by its code.
     """
     renderer = current_app.extensions.get("page_errors")
     if renderer is None or request.path.startswith("/api/") or request.path in {"/healthz", "/metrics"}:
         return None
-    response: Response = renderer(status, message)
+    response: Response = renderer(status, message, refused=refused)
     return response
 
 
 def register(app: Flask) -> None:
     @app.errorhandler(ServiceError)
     def service_error(err: ServiceError) -> Response:
-        return page_error(err.status, err.message) or json_error(err.status, err.message, err.errors)
+        # the pages get no English sentence: they say a refusal by its status (or by err.code)
+        return page_error(err.status) or json_error(err.status, err.message, err.errors)
 
     @app.errorhandler(IllegalTransition)
     def illegal_transition(err: IllegalTransition) -> Response:
@@ -196,25 +216,27 @@ def register(app: Flask) -> None:
             return unexpected(err)
         return unavailable(err)
 
-    def unavailable(err: Exception) -> Response:
-        """503 with Retry-After: the database is down or restarting. Nothing was half-written: the
-        transaction that failed is rolled back (by the server, if the connection is gone)."""
-        app.logger.warning("database unavailable: %s", err)
-        with contextlib.suppress(Exception):
-            from .extensions import db
-
-            db.session.rollback()
-        g.database_unavailable = True
-        # the page must not ask the database who is signed in: it would fail again
-        g._login_user = current_app.login_manager.anonymous_user()  # type: ignore[attr-defined]
-        response = page_error(503, DATABASE_UNAVAILABLE) or json_error(503, DATABASE_UNAVAILABLE)
-        response.headers["Retry-After"] = str(current_app.config.get("RETRY_AFTER_SECONDS", 5))
-        return response
-
     @app.errorhandler(Exception)
     def unexpected(err: Exception) -> Response:
         app.logger.exception("unhandled error")
         return page_error(500) or json_error(500)
+
+
+def unavailable(err: Exception) -> Response:
+    """503 with Retry-After: the database is down or restarting. Nothing was half-written: the
+    transaction that failed is rolled back (by the server, if the connection is gone)."""
+    current_app.logger.warning("database unavailable: %s", err)
+    with contextlib.suppress(Exception):
+        from .extensions import db
+
+        db.session.rollback()
+    g.database_unavailable = True
+    # the page must not ask the database who is signed in: it would fail again
+    g._login_user = current_app.login_manager.anonymous_user()  # type: ignore[attr-defined]
+    refused = Unavailable("database_unavailable")
+    response = page_error(503, refused=refused) or json_error(503, refused.message)
+    response.headers["Retry-After"] = str(current_app.config.get("RETRY_AFTER_SECONDS", 5))
+    return response
 
 
 def _is_custom(err: HTTPException) -> bool:

@@ -28,7 +28,7 @@ from rq.registry import FailedJobRegistry
 from sqlalchemy import func, select
 from sqlalchemy.exc import SQLAlchemyError
 
-from .domain import states
+from .domain import refusals, states
 from .errors import json_error
 from .extensions import db, limiter
 
@@ -185,11 +185,11 @@ def refusal() -> Response | None:
 
     user = user_from_bearer(request)
     if user is None:
-        response = json_error(401, "Send an admin's bearer token, or call from an allowed address.")
+        response = json_error(401, refusals.english("metrics_credentials", {}))
         response.headers["WWW-Authenticate"] = "Bearer"
         return response
     if user.role != "admin":
-        return json_error(403, "Only admin users may read the metrics.")
+        return json_error(403, refusals.english("role_forbidden", {"roles": "admin"}))
     return None
 
 

@@ -25,7 +25,7 @@ from sqlalchemy import func, select
 
 from market.app import create_app
 from market.domain import states
-from market.errors import DATABASE_UNAVAILABLE
+from market.domain.refusals import MESSAGES
 from market.extensions import db
 from market.models import Order
 from market.services.sweeps import sweep
@@ -170,7 +170,7 @@ def test_a_database_crash_is_a_503_and_everything_resumes_when_it_returns(
     }
     posted = buyer.post("/api/v1/orders", json=body)
     assert posted.status_code == 503, posted.get_data(as_text=True)
-    assert posted.get_json() == {"message": DATABASE_UNAVAILABLE, "code": 503}
+    assert posted.get_json() == {"message": MESSAGES["database_unavailable"], "code": 503}
     assert int(posted.headers["Retry-After"]) > 0
     read = buyer.get("/api/v1/orders")
     assert read.status_code == 503 and read.get_json()["code"] == 503 and "Retry-After" in read.headers
