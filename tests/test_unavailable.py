@@ -16,6 +16,7 @@ from sqlalchemy.exc import TimeoutError as PoolTimeout
 
 from market.app import create_app
 from market.config import load
+from market.domain import refusals
 from market.errors import database_unavailable
 from market.extensions import db
 
@@ -89,3 +90,23 @@ def test_signing_in_works_while_the_rate_limits_redis_is_down(sqlite_template: P
     assert [client.post("/api/v1/auth/token", json=body).status_code for _ in range(3)] == [401, 401, 429]
     with app.app_context():
         db.engine.dispose()
+
+
+def test_an_unreachable_database_is_the_refusal_database_unavailable(tmp_path: Path) -> None:
+    """The 503 says the refusal by its stable code: the API its English sentence, the page its page
+    text in the reader's language (``market/web/refusals.py``)."""
+    config = {
+        **base_config(Clock()),
+        "SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp_path / 'no such folder' / 'market.db'}",
+        "JOBS_MODE": "inline",
+        "REDIS_URL": None,
+    }
+    client = create_app(config).test_client()
+    api = client.get("/api/v1/kits")
+    assert api.status_code == 503 and "Retry-After" in api.headers
+    assert api.get_json() == {"message": refusals.MESSAGES["database_unavailable"], "code": 503}
+    page = client.get("/")
+    assert page.status_code == 503 and "Retry-After" in page.headers
+    assert "به پایگاه داده دسترسی ندارد" in page.get_data(as_text=True)
+    client.get("/language/en")
+    assert "cannot reach its database right now" in client.get("/").get_data(as_text=True)
