@@ -6,7 +6,7 @@ import time
 from pathlib import Path
 from typing import Any
 
-from flask import Flask, jsonify, request
+from flask import Flask, g, jsonify, request
 from sqlalchemy import event, text
 from sqlalchemy.engine import Engine
 from werkzeug.routing import IntegerConverter, Map
@@ -33,6 +33,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     register_web(app)
     register_errors(app)
     register_health(app)
+    register_metrics(app)
     register_sweeps(app)
     register_cli(app)
     return app
@@ -139,6 +140,7 @@ def register_health(app: Flask) -> None:
         except Exception:
             body["database"] = "unavailable"
             status = 503
+            g.database_unavailable = True  # the watchdog will not wait for it again
         finally:
             db.session.rollback()
         try:
@@ -151,6 +153,8 @@ def register_health(app: Flask) -> None:
             body["message"] = "Unavailable: " + ", ".join(k for k, v in body.items() if v == "unavailable")
         response = jsonify(body)
         response.status_code = status
+        if status == 503:
+            response.headers["Retry-After"] = str(app.config["RETRY_AFTER_SECONDS"])
         return response
 
     # a plain Flask route, so flask-smorest cannot see it; API.md wants every endpoint documented
@@ -171,10 +175,27 @@ def register_health(app: Flask) -> None:
     )
 
 
+def register_metrics(app: Flask) -> None:
+    from . import metrics
+
+    metrics.init_app(app)
+
+
 def register_sweeps(app: Flask) -> None:
     """In the embedded mode there is no scheduler: expiry and the waiting-order sweep run lazily,
-    at most once per SWEEP_INTERVAL_SECONDS, after a request has been answered."""
+    at most once per SWEEP_INTERVAL_SECONDS, after a request has been answered. In the scaled mode
+    the RQ scheduler runs them, and a request looks (at most once an interval) whether they still
+    do: the watchdog queues a sweep when none has run for three intervals."""
     if app.config["JOBS_MODE"] != "inline":
+
+        @app.teardown_request
+        def look_after_sweep(_exc: BaseException | None) -> None:
+            if g.get("database_unavailable"):
+                return  # the request already waited for the database once
+            from .services import watchdog
+
+            watchdog.check()
+
         return
     state = {"last": 0.0}
 

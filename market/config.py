@@ -7,6 +7,7 @@ only fail later (queued jobs without Redis, for instance).
 
 from __future__ import annotations
 
+import ipaddress
 import os
 import secrets
 from collections.abc import Callable, Mapping
@@ -84,11 +85,16 @@ def load(env: Mapping[str, str] | None = None, **overrides: Any) -> dict[str, An
         # psycopg 3 is the driver we ship
         database_url = "postgresql+psycopg://" + database_url.split("://", 1)[1]
     redis_url = env.get("REDIS_URL") or None
+    engine_options: dict[str, Any] = {"pool_pre_ping": True}
+    if database_url.startswith("postgresql"):
+        # a database that does not answer is reported (503) within seconds, not after the OS's
+        # TCP timeout of minutes
+        engine_options["connect_args"] = {"connect_timeout": _int(env, "DATABASE_CONNECT_TIMEOUT", 3)}
     cfg: dict[str, Any] = {
         # filled in below: generated in the embedded mode, required in the scaled one
         "SECRET_KEY": env.get("SECRET_KEY") or None,
         "SQLALCHEMY_DATABASE_URI": database_url,
-        "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True},
+        "SQLALCHEMY_ENGINE_OPTIONS": engine_options,
         "REDIS_URL": redis_url,
         # "rq": matching runs in RQ workers; "inline": right after the commit, in-process
         "JOBS_MODE": env.get("MARKET_JOBS") or ("rq" if redis_url else "inline"),
@@ -101,6 +107,12 @@ def load(env: Mapping[str, str] | None = None, **overrides: Any) -> dict[str, An
         # `pending` (its matching job lost) before the sweep matches it
         "SWEEP_INTERVAL_SECONDS": _int(env, "SWEEP_INTERVAL_SECONDS", 60),
         "PENDING_GRACE_SECONDS": _int(env, "PENDING_GRACE_SECONDS", 30),
+        # queue a sweep from a worker or a web request when none has run for three intervals
+        "SWEEP_WATCHDOG": _bool(env.get("SWEEP_WATCHDOG"), True),
+        # what a client is told to wait (Retry-After) while the database is unavailable (503)
+        "RETRY_AFTER_SECONDS": _int(env, "RETRY_AFTER_SECONDS", 5),
+        # addresses (or networks, "10.0.0.0/8") allowed to read /metrics without an admin token
+        "METRICS_ALLOW": [a.strip() for a in env.get("METRICS_ALLOW", "").split(",") if a.strip()],
         "TIMEZONE": env.get("MARKET_TIMEZONE", "Asia/Tehran"),
         "MAX_CONTENT_LENGTH": _int(env, "MAX_CONTENT_LENGTH", 64 * 1024),
         "SESSION_COOKIE_HTTPONLY": True,
@@ -114,6 +126,9 @@ def load(env: Mapping[str, str] | None = None, **overrides: Any) -> dict[str, An
         # failed sign-ins per account (API token and page sign-in together), whatever the address
         "RATELIMIT_SIGNIN_ACCOUNT": env.get("RATELIMIT_SIGNIN_ACCOUNT", "10 per hour"),
         "RATELIMIT_HEADERS_ENABLED": True,
+        # Redis down: count in this process instead of failing the sign-in (a 500)
+        "RATELIMIT_IN_MEMORY_FALLBACK_ENABLED": True,
+        "RATELIMIT_SWALLOW_ERRORS": True,
         # flask-smorest / OpenAPI
         "API_TITLE": "Kit marketplace",
         "API_VERSION": "v1",
@@ -154,6 +169,11 @@ def check(cfg: Mapping[str, Any]) -> None:
         raise ConfigError("OFFER_TTL_HOURS must be at least 1")
     if cfg["MAX_SPLITS"] < 1:
         raise ConfigError("MAX_SPLITS must be at least 1")
+    for entry in cfg.get("METRICS_ALLOW", []):
+        try:
+            ipaddress.ip_network(entry, strict=False)
+        except ValueError:
+            raise ConfigError(f"METRICS_ALLOW: {entry!r} is not an address or a network") from None
     if not callable(cfg["CLOCK"]):
         raise ConfigError("CLOCK must be callable")
     uri = cfg["SQLALCHEMY_DATABASE_URI"]

@@ -5,9 +5,12 @@ Services raise the exceptions below (or domain errors); views never build error 
 
 from __future__ import annotations
 
+import contextlib
 from typing import Any
 
-from flask import Flask, Response, current_app, jsonify, request
+from flask import Flask, Response, current_app, g, jsonify, request
+from sqlalchemy.exc import DBAPIError, SQLAlchemyError
+from sqlalchemy.exc import TimeoutError as PoolTimeout
 from werkzeug.exceptions import HTTPException
 
 from .domain import refusals
@@ -66,6 +69,12 @@ class Conflict(ServiceError):
     status = 409
 
 
+class Unavailable(ServiceError):
+    """A part the use case needs cannot be reached for a moment (503, sent with Retry-After)."""
+
+    status = 503
+
+
 DEFAULT_MESSAGES = {
     400: "The request is malformed.",
     401: "Sign in first: send a valid bearer token.",
@@ -80,6 +89,29 @@ DEFAULT_MESSAGES = {
     500: "Something went wrong on our side.",
     503: "The service is unavailable.",
 }
+# SQLSTATE classes of a connection that failed or was cut (08: connection exception; 57P01-57P03:
+# the server is shutting down, crashed or is starting up)
+_UNAVAILABLE_SQLSTATES = ("08", "57P01", "57P02", "57P03")
+# SQLite's word for a database it cannot reach right now
+_UNAVAILABLE_SQLITE = ("database is locked", "unable to open database", "disk i/o error")
+
+
+def database_unavailable(err: BaseException) -> bool:
+    """Whether ``err`` says the database cannot be reached (down, restarting, cut off), as opposed
+    to a bug or a refused statement."""
+    if isinstance(err, PoolTimeout):
+        return True
+    if not isinstance(err, DBAPIError):
+        return False
+    if err.connection_invalidated:
+        return True
+    orig = err.orig
+    sqlstate = getattr(orig, "sqlstate", None)
+    if sqlstate is not None:
+        return str(sqlstate).startswith(_UNAVAILABLE_SQLSTATES)
+    if type(orig).__module__.startswith("psycopg"):
+        return type(orig).__name__ in {"OperationalError", "InterfaceError"}  # no SQLSTATE: no server
+    return any(word in str(orig).lower() for word in _UNAVAILABLE_SQLITE)
 
 
 def error_body(
@@ -125,16 +157,18 @@ def json_error(status: int, message: str | None = None, errors: dict[str, Any] |
     return response
 
 
-def page_error(status: int, message: str | None = None) -> Response | None:
+def page_error(
+    status: int, message: str | None = None, refused: ServiceError | None = None
+) -> Response | None:
     """The HTML error page for a request to the pages, if the pages are installed; else None.
 
-    The API and /healthz always answer JSON; the web blueprint registers its renderer in
-    ``app.extensions["page_errors"]``.
+    The API, /healthz and /metrics always answer JSON; the web blueprint registers its renderer in
+    ``app.extensions["page_errors"]``. ``refused``: a refusal the page says by its code.
     """
     renderer = current_app.extensions.get("page_errors")
-    if renderer is None or request.path.startswith("/api/") or request.path == "/healthz":
+    if renderer is None or request.path.startswith("/api/") or request.path in {"/healthz", "/metrics"}:
         return None
-    response: Response = renderer(status, message)
+    response: Response = renderer(status, message, refused=refused)
     return response
 
 
@@ -176,10 +210,33 @@ def register(app: Flask) -> None:
                 response.headers[name] = value
         return response
 
+    @app.errorhandler(SQLAlchemyError)
+    def database_error(err: SQLAlchemyError) -> Response:
+        if not database_unavailable(err):
+            return unexpected(err)
+        return unavailable(err)
+
     @app.errorhandler(Exception)
     def unexpected(err: Exception) -> Response:
         app.logger.exception("unhandled error")
         return page_error(500) or json_error(500)
+
+
+def unavailable(err: Exception) -> Response:
+    """503 with Retry-After: the database is down or restarting. Nothing was half-written: the
+    transaction that failed is rolled back (by the server, if the connection is gone)."""
+    current_app.logger.warning("database unavailable: %s", err)
+    with contextlib.suppress(Exception):
+        from .extensions import db
+
+        db.session.rollback()
+    g.database_unavailable = True
+    # the page must not ask the database who is signed in: it would fail again
+    g._login_user = current_app.login_manager.anonymous_user()  # type: ignore[attr-defined]
+    refused = Unavailable("database_unavailable")
+    response = page_error(503, refused=refused) or json_error(503, refused.message)
+    response.headers["Retry-After"] = str(current_app.config.get("RETRY_AFTER_SECONDS", 5))
+    return response
 
 
 def _is_custom(err: HTTPException) -> bool:

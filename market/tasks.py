@@ -33,6 +33,17 @@ def queue() -> Queue:
     return Queue(current_app.config["RQ_QUEUE"], connection=redis_connection())
 
 
+def claim_once(name: str, seconds: int) -> bool:
+    """Whether this caller is the first to claim ``name`` in the next ``seconds`` (SET NX).
+
+    RQ pushes a job id onto the queue again when the same id is enqueued twice (only a scheduled
+    job is kept single by its id), so work that many processes may queue at once claims it first.
+    :raises RedisError: if Redis is unreachable.
+    """
+    key = f"market:claim:{current_app.config['RQ_QUEUE']}:{name}"
+    return bool(redis_connection().set(key, 1, nx=True, ex=max(1, seconds)))
+
+
 def resolve(path: str) -> Any:
     module, _, name = path.rpartition(".")
     return getattr(importlib.import_module(module), name)

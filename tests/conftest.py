@@ -38,6 +38,7 @@ BACKENDS = ["sqlite", "postgresql"] if SCALED else ["sqlite"]
 QUEUE = f"market-test-{os.getpid()}"
 WORKERS = 2
 TABLES = (
+    "heartbeats",
     "job_events",
     "jobs",
     "idempotency_keys",
@@ -67,6 +68,8 @@ def base_config(clock: Clock) -> dict[str, Any]:
         "PASSWORD_HASHER": FAST_HASHER,
         "RATELIMIT_ENABLED": False,
         "SWEEP_INTERVAL_SECONDS": 0,
+        # no sweep queued behind a test's back; the watchdog's own tests turn it on
+        "SWEEP_WATCHDOG": False,
     }
 
 

@@ -48,9 +48,10 @@ def _run(fn: Callable[..., T], *args: Any) -> T:
 
 
 def match_order(order_id: int) -> Any:
+    from market.metrics import timed_matching
     from market.services import matching
 
-    outcome = _run(matching.match_order, order_id)
+    outcome = _run(timed_matching(matching.match_order), order_id)
     return None if outcome is None else outcome.__dict__
 
 

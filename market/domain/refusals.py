@@ -76,6 +76,11 @@ MESSAGES: dict[str, str] = {
     "reassign_business_lacks_kit": "That business does not make this kit.",
     "reassign_business_declined": "That business declined this order.",
     "reassign_short_capacity": "That business can take only {free} of the {quantity} units by {due}.",
+    # the marketplace cannot answer for a moment (a 503 with Retry-After), or not to this caller
+    "database_unavailable": (
+        "The database is unavailable for a moment: nothing was changed. Try again shortly."
+    ),
+    "metrics_credentials": "Send an admin's bearer token, or call from an allowed address.",
 }
 
 #: the code of an English sentence raised where a code belongs (see the module's docstring)

@@ -2,6 +2,7 @@
 
 from .audit import AuditEntry, IdempotencyKey
 from .businesses import BUSINESS_STATUSES, OWNER_GROUPS, Business, business_kits
+from .heartbeats import Heartbeat
 from .kits import TARGET_GROUPS, Kit
 from .orders import Job, JobEvent, Order
 from .users import LOCALES, ROLES, ApiToken, User
@@ -15,6 +16,7 @@ __all__ = [
     "ApiToken",
     "AuditEntry",
     "Business",
+    "Heartbeat",
     "IdempotencyKey",
     "Job",
     "JobEvent",

@@ -26,6 +26,9 @@ class QueueReport:
     length: int | None  # jobs waiting in the RQ queue (None inline, or when Redis is unreachable)
     stale_pending: int  # orders `pending` for longer than PENDING_GRACE_SECONDS: the sweep's backlog
     grace_seconds: int
+    # seconds since the last sweep finished (/metrics' market_sweep_age_seconds); None: never
+    last_sweep_seconds: int | None = None
+    sweep_overdue: bool = False  # none for three intervals: the watchdog queues one
 
 
 def queue_report() -> QueueReport:
@@ -46,4 +49,9 @@ def queue_report() -> QueueReport:
             length = tasks.queue().count
     except RedisError:
         state = "unavailable"
-    return QueueReport(state, length, stale, grace)
+    from .sweeps import seconds_since_sweep
+    from .watchdog import OVERDUE_INTERVALS, interval_seconds
+
+    since = seconds_since_sweep()
+    overdue = since is None or since > OVERDUE_INTERVALS * interval_seconds()
+    return QueueReport(state, length, stale, grace, None if since is None else int(since), overdue)

@@ -8,14 +8,16 @@ every ``awaiting_capacity`` order. It is safe to run any number of times, anywhe
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from flask import current_app
 from sqlalchemy import select
+from sqlalchemy.dialects.postgresql import insert as postgresql_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
 from ..domain import states
 from ..extensions import db
-from ..models import Job, Order
+from ..models import Heartbeat, Job, Order
 from ..tasks import enqueue
 from .common import lock_order, move_job, now, refresh_order_status
 
@@ -69,4 +71,32 @@ def sweep() -> SweepReport:
         enqueue(MATCH_ORDER, order_id, job_id=f"match-order-{order_id}")
     if awaiting or expired:
         enqueue(REMATCH_WAITING, job_id="rematch-waiting")
+    record_beat(SWEEP)
     return SweepReport(expired, len(stale), len(awaiting))
+
+
+SWEEP = "sweep"
+
+
+def record_beat(name: str) -> None:
+    """Note that the periodic work ``name`` has just run (an upsert, committed on its own)."""
+    dialect = db.session.get_bind().dialect.name
+    insert = postgresql_insert if dialect == "postgresql" else sqlite_insert
+    statement = insert(Heartbeat).values(name=name, beat_at=now())
+    db.session.execute(
+        statement.on_conflict_do_update(index_elements=["name"], set_={"beat_at": statement.excluded.beat_at})
+    )
+    db.session.commit()
+
+
+def last_beat(name: str = SWEEP) -> datetime | None:
+    """When ``name`` last ran, or None if it never has."""
+    at = db.session.scalar(select(Heartbeat.beat_at).where(Heartbeat.name == name))
+    db.session.rollback()
+    return at
+
+
+def seconds_since_sweep() -> float | None:
+    """Seconds since the last sweep finished (by the app's clock), None if none ever ran."""
+    at = last_beat(SWEEP)
+    return None if at is None else max(0.0, (now() - at).total_seconds())

@@ -13,7 +13,9 @@ from flask_babel import Babel
 from flask_wtf.csrf import CSRFError, CSRFProtect
 
 from ..domain import geo
+from ..errors import ServiceError
 from . import i18n
+from .refusals import refusal_text
 
 bp = Blueprint(
     "web", __name__, template_folder="templates", static_folder="static", static_url_path="/assets"
@@ -63,9 +65,14 @@ def province_name(code: str) -> str:
     return p.name_fa if i18n.is_fa() else p.name_en
 
 
-def render_error(status: int, message: str | None, *, csrf: bool = False) -> Response:
-    """The error page, in the visitor's language; a refused CSRF token says so (``csrf``)."""
-    return make_response(render_template("error.html", status=status, csrf=csrf), status)
+def render_error(
+    status: int, message: str | None, *, csrf: bool = False, refused: ServiceError | None = None
+) -> Response:
+    """The error page, in the visitor's language; a refused CSRF token says so (``csrf``), and a
+    ``refused`` use case by its code when it has a page text (``web/refusals.py``)."""
+    refusal = refusal_text(refused, "") if refused is not None else ""
+    page = render_template("error.html", status=status, csrf=csrf, refusal=refusal)
+    return make_response(page, status)
 
 
 def csrf_refused(err: CSRFError) -> Response:

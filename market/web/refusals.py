@@ -26,6 +26,10 @@ PAGE_TEXTS: dict[str, Any] = {
     "reassign_business_lacks_kit": _l("That workshop does not make this kit."),
     "reassign_business_declined": _l("That workshop declined this order."),
     "reassign_same_business": _l("The job is already with that workshop."),
+    "database_unavailable": _l(
+        "The marketplace cannot reach its database right now. Nothing you sent was saved: "
+        "please try again in a minute."
+    ),
 }
 
 

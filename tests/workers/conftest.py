@@ -15,6 +15,7 @@ import os
 import signal
 import socket
 import subprocess
+import tempfile
 import time
 import uuid
 from collections import Counter
@@ -122,9 +123,13 @@ class Workers:
         self.procs: list[subprocess.Popen[bytes]] = []
         self.names: dict[int, str] = {}
 
-    def start(self, count: int, *args: str, redis_url: str | None = None) -> list[subprocess.Popen[bytes]]:
-        """Start ``count`` workers at once with these command-line ``args``."""
-        env = {**worker_env(), "MARKET_QUEUE": self.queue_name}
+    def start(
+        self, count: int, *args: str, redis_url: str | None = None, env: dict[str, str] | None = None
+    ) -> list[subprocess.Popen[bytes]]:
+        """Start ``count`` workers at once with these command-line ``args`` (and ``env`` over the
+        tests' environment)."""
+        extra = env or {}
+        env = {**worker_env(), "MARKET_QUEUE": self.queue_name, **extra}
         if redis_url:
             env["REDIS_URL"] = redis_url
         started = []
@@ -378,3 +383,58 @@ def check_order_books(app: Flask) -> dict[str, Any]:
             "orders": orders,
             "statuses": statuses,
         }
+
+
+class PostgresServer:
+    """A PostgreSQL cluster of the test's own (initdb in a temporary directory, a free port): the
+    test may crash it. The shared PostgreSQL is never touched."""
+
+    def __init__(self, root: Path, port: int) -> None:
+        versions = sorted(Path("/usr/lib/postgresql").glob("*/bin/pg_ctl"), key=lambda p: int(p.parts[-3]))
+        assert versions, "PostgreSQL's server programs are missing (/usr/lib/postgresql/*/bin)"
+        self.bin = versions[-1].parent
+        self.root = root
+        self.data = root / "data"
+        self.port = port
+        self.url = f"postgresql+psycopg://postgres@127.0.0.1:{port}/postgres"
+        self.log = artifacts_dir() / f"postgres-{port}.log"
+
+    def _run(self, *command: str) -> None:
+        # initdb and postgres refuse to run as root: as root, run them as the postgres user
+        prefix = ["runuser", "-u", "postgres", "--"] if os.geteuid() == 0 else []
+        subprocess.run([*prefix, *command], check=True, capture_output=True, timeout=120)
+
+    def init(self) -> None:
+        self.root.chmod(0o777)
+        self.log.touch()
+        self.log.chmod(0o666)
+        self._run(
+            str(self.bin / "initdb"), "-D", str(self.data), "-U", "postgres", "-A", "trust", "--no-sync"
+        )
+
+    def start(self) -> None:
+        options = f"-p {self.port} -k {self.root} -c listen_addresses=127.0.0.1 -c fsync=off"
+        self._run(
+            str(self.bin / "pg_ctl"), "-D", str(self.data), "-l", str(self.log), "-o", options, "-w", "start"
+        )
+
+    def crash(self) -> None:
+        """Stop at once, as a crash would: no checkpoint, every connection cut."""
+        self._run(str(self.bin / "pg_ctl"), "-D", str(self.data), "-m", "immediate", "-w", "stop")
+
+    def stop(self) -> None:
+        with contextlib.suppress(subprocess.CalledProcessError):
+            self._run(str(self.bin / "pg_ctl"), "-D", str(self.data), "-m", "fast", "-w", "stop")
+
+
+@pytest.fixture
+def own_postgres() -> Iterator[PostgresServer]:
+    # not under pytest's tmp_path: its parent is private to root, and the server runs as postgres
+    with tempfile.TemporaryDirectory(prefix="market-pg-") as root:
+        server = PostgresServer(Path(root), free_port())
+        server.init()
+        server.start()
+        try:
+            yield server
+        finally:
+            server.stop()
