@@ -96,7 +96,7 @@ def split_pool(
         if whole:
             chosen = [min(whole, key=lambda m: (m.utilization, m.business.id))]
         else:
-            chosen = sorted(with_room, key=lambda m: (m.utilization, m.business.id))
+            chosen = sorted(with_room, key=lambda m: (m.used - m.room[k], m.utilization, m.business.id))
         for m in chosen:
             take = min(m.room[k] - m.used, rest)
             if take < m.business.min_lot:
