@@ -8,9 +8,9 @@
    pool's room always covers the pool's flow, so the split never runs dry). For each share, a
    workshop that can take it whole at its lot goes first, the least utilized of those (P4); if none
    can, the least utilized take all they can, each at least its ``min_lot`` (P5).
-3. What a lot kept out (rare: a pool where every workshop with room asks for more) is placed by
-   the online engine on the workshops as the batch left them: nearest first, and below a
-   ``min_lot`` only as the order's last remainder.
+3. When a lot kept units out (rare: a pool where every workshop with room asks for more), what
+   that order still lacks is placed by the online engine on the workshops as the batch left them:
+   nearest first, and below a ``min_lot`` only as the order's last remainder.
 """
 
 from __future__ import annotations
@@ -112,13 +112,14 @@ def split_pool(
 
 
 def fill(
-    kept_out: dict[int, int],
+    lacking: dict[int, int],
     orders: dict[int, OrderToMatch],
     businesses: Sequence[Business],
     jobs: Sequence[RawJob],
     today: date,
 ) -> list[RawJob]:
-    """Place units a lot kept out with the online engine, on the workshops as the batch left them."""
+    """Place what orders still lack (``lacking``: order id -> units) with the online engine, on the
+    workshops as the batch left them."""
     added: dict[int, list[Commitment]] = defaultdict(list)
     for _, business_id, units, due, _ in jobs:
         added[business_id].append(Commitment(units, due))
@@ -127,8 +128,8 @@ def fill(
     )
     by_id = {b.id: b for b in businesses}
     filled: list[RawJob] = []
-    for order_id in sorted(kept_out):
-        request = dataclasses.replace(orders[order_id], quantity=kept_out[order_id], live_jobs=0)
+    for order_id in sorted(lacking):
+        request = dataclasses.replace(orders[order_id], quantity=lacking[order_id], live_jobs=0)
         for a in match_order(request, pool, today, max_splits=request.quantity).allocations:
             filled.append((order_id, a.business_id, a.quantity, a.due_date, FROM_FILL))
             added[a.business_id].append(Commitment(a.quantity, a.due_date))
@@ -158,7 +159,13 @@ def place(
         for order, units in out:
             kept_out[order.id] += units
     if kept_out:
-        jobs += fill(kept_out, {o.id: o for o in orders}, businesses, jobs, today)
+        # the engine is asked for all the order still lacks, so that a job below a min_lot is the
+        # last remainder of the order, not only of the units the lot kept out
+        lacking = {o.id: o.quantity for o in orders if o.id in kept_out}
+        for order_id, _, units, _, _ in jobs:
+            if order_id in lacking:
+                lacking[order_id] -= units
+        jobs += fill(lacking, {o.id: o for o in orders}, businesses, jobs, today)
     merged: dict[tuple[int, int], RawJob] = {}
     for order_id, business_id, units, due, source in jobs:
         old = merged.get((order_id, business_id))

@@ -1,0 +1,230 @@
+"""Batch allocation (``market.domain.allocation``): optimal against a brute force on small batches,
+and P1, P3, P5, P7, P8 on larger random ones."""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from market.domain import geo
+from market.domain.allocation import RULE_BATCH, RULE_BATCH_LAST_REMAINDER, allocate_batch
+from market.domain.capacity import Commitment
+from market.domain.errors import DomainError, UnknownProvince
+from market.domain.matching import Business, OrderToMatch, match_order
+
+from .batch_checks import brute_best, check_batch
+from .reference import brute_feasible
+
+TODAY = date(2027, 3, 21)
+KITS = ("ELDERLY", "PREGNANT")
+BOTH = frozenset(KITS)
+# Tehran and Alborz are near each other, Qom a little farther, Fars far (2 transit days).
+PROVINCES = ("tehran", "alborz", "qom", "fars")
+config = settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+
+
+@st.composite
+def businesses(draw: st.DrawFn, most: int, capacities: list[int], lots: list[int]) -> list[Business]:
+    out = []
+    for i in range(1, draw(st.integers(1, most)) + 1):
+        weekly = draw(st.sampled_from(capacities))
+        jobs = tuple(
+            Commitment(draw(st.integers(1, 4)), TODAY + timedelta(days=draw(st.integers(1, 8))))
+            for _ in range(draw(st.integers(0, 2)))
+        )
+        if not brute_feasible(weekly, list(jobs), TODAY):
+            jobs = ()  # the capacity rule is about businesses that hold their work
+        out.append(
+            Business(
+                id=i,
+                province=draw(st.sampled_from(PROVINCES)),
+                weekly_capacity=weekly,
+                kits=draw(st.sampled_from([BOTH, BOTH, frozenset(KITS[:1]), frozenset(KITS[1:])])),
+                min_lot=draw(st.sampled_from(lots)),
+                status=draw(st.sampled_from(["approved"] * 6 + ["pending"])),
+                paused=draw(st.integers(0, 6)) == 0,
+                jobs=jobs,
+            )
+        )
+    return out
+
+
+@st.composite
+def orders(draw: st.DrawFn, most: int, quantity: int, business_ids: list[int]) -> list[OrderToMatch]:
+    return [
+        OrderToMatch(
+            id=i,
+            kit=draw(st.sampled_from(KITS)),
+            quantity=draw(st.integers(1, quantity)),
+            delivery_province=draw(st.sampled_from(PROVINCES)),
+            needed_by=TODAY + timedelta(days=draw(st.integers(2, 8))),
+            declined_by=frozenset(draw(st.sets(st.sampled_from(business_ids), max_size=1))),
+        )
+        for i in range(1, draw(st.integers(1, most)) + 1)
+    ]
+
+
+@st.composite
+def small_batches(draw: st.DrawFn, lots: list[int]) -> tuple[list[OrderToMatch], list[Business]]:
+    """≤ 3 workshops making 1–5 kits a day or none, ≤ 3 orders of ≤ 3 units: a brute force can try
+    every placement."""
+    bs = draw(businesses(3, [0, 7, 14, 21, 35], lots))
+    return draw(orders(3, 3, [b.id for b in bs])), bs
+
+
+@st.composite
+def batches(draw: st.DrawFn) -> tuple[list[OrderToMatch], list[Business]]:
+    bs = draw(businesses(7, [0, 7, 14, 35, 70, 140], [1, 1, 1, 5, 20]))
+    return draw(orders(8, 60, [b.id for b in bs])), bs
+
+
+def placed(result) -> tuple[int, int]:
+    return result.units_placed, result.unit_km
+
+
+@config
+@given(small_batches(lots=[1]))
+def test_as_good_as_the_best_placement_a_brute_force_finds(batch):
+    """Without lots the batch is the flow itself: the most units, and for them the fewest unit-km,
+    of every assignment the brute force tries."""
+    os, bs = batch
+    result = allocate_batch(os, bs, TODAY)
+    assert result.exact
+    assert placed(result) == brute_best(os, bs, TODAY, lots=False) == (result.flow_units, result.flow_unit_km)
+    check_batch(os, bs, result, TODAY)
+
+
+@config
+@given(small_batches(lots=[1, 2, 3]))
+def test_with_lots_optimal_whenever_the_flow_splits_within_them(batch):
+    """With min_lots the result is one of the placements the brute force (lots obeyed) tries, so it
+    is never better than the best; when the flow split within the lots (``exact``) it is the best
+    even of the placements that ignore lots."""
+    os, bs = batch
+    result = allocate_batch(os, bs, TODAY)
+    check_batch(os, bs, result, TODAY)
+    units, unit_km = placed(result)
+    with_lots = brute_best(os, bs, TODAY, lots=True)
+    assert (units, -unit_km) <= (with_lots[0], -with_lots[1])
+    if result.exact:
+        assert (units, unit_km) == brute_best(os, bs, TODAY, lots=False)
+
+
+@config
+@given(batches())
+def test_capacity_conservation_lots_declines_and_explanations(batch):
+    os, bs = batch
+    check_batch(os, bs, allocate_batch(os, bs, TODAY), TODAY)
+
+
+def engine_one_by_one(os: list[OrderToMatch], bs: list[Business]) -> dict[int, int]:
+    """The online engine over the orders in arrival order, each applied before the next: unit-km per order."""
+    current = {b.id: b for b in bs}
+    unit_km = {}
+    for o in os:
+        result = match_order(o, list(current.values()), TODAY)
+        unit_km[o.id] = sum(a.quantity * a.explanation.distance_km for a in result.allocations)
+        for a in result.allocations:
+            b = current[a.business_id]
+            current[b.id] = Business(
+                b.id,
+                b.province,
+                b.weekly_capacity,
+                b.kits,
+                b.min_lot,
+                jobs=(*b.jobs, Commitment(a.quantity, a.due_date)),
+            )
+    return unit_km
+
+
+def test_batch_saves_what_the_order_by_order_engine_spends():
+    """Qom's order comes first: the engine gives it Tehran's workshop (the nearer), and Tehran's own
+    order must then come from Fars. Together, Fars serves Qom (nearer to Fars) and Tehran is served
+    at home."""
+    needed_by = TODAY + timedelta(days=8)
+    bs = [Business(1, "tehran", 50, BOTH), Business(2, "fars", 70, BOTH)]  # 50 by day 7, 60 by day 6
+    os = [OrderToMatch(1, KITS[0], 50, "qom", needed_by), OrderToMatch(2, KITS[0], 50, "tehran", needed_by)]
+    engine = engine_one_by_one(os, bs)
+    result = allocate_batch(os, bs, TODAY, engine_unit_km=engine)
+    km = geo.DISTANCE_KM
+    assert engine == {1: 50 * km["qom"]["tehran"], 2: 50 * km["tehran"]["fars"]}
+    assert [(j.order_id, j.business_id, j.quantity) for j in result.jobs] == [(1, 2, 50), (2, 1, 50)]
+    assert result.unit_km == 50 * km["qom"]["fars"] < sum(engine.values())
+    saved = {j.order_id: j.explanation.unit_km_saved for j in result.jobs}
+    assert saved == {1: engine[1] - 50 * km["qom"]["fars"], 2: engine[2]}
+    assert all(j.explanation.rule == RULE_BATCH for j in result.jobs)
+    check_batch(os, bs, result, TODAY)
+
+
+def test_work_made_early_serves_a_later_deadline_and_open_work_is_fixed():
+    """A workshop making 10 a day holds 30 due on day 5: by day 5 it has room for 20 more, by day
+    10 for 70. Orders due on days 6 and 11 (1 transit day) get 20 and 50 of it; the rest is unplaced."""
+    b = Business(1, "tehran", 70, BOTH, jobs=(Commitment(30, TODAY + timedelta(days=5)),))
+    os = [
+        OrderToMatch(1, KITS[0], 40, "tehran", TODAY + timedelta(days=6)),
+        OrderToMatch(2, KITS[1], 60, "tehran", TODAY + timedelta(days=11)),
+    ]
+    result = allocate_batch(os, [b], TODAY)
+    assert [(o.allocated, o.unallocated) for o in result.orders] == [(20, 20), (50, 10)]
+    check_batch(os, [b], result, TODAY)
+
+
+def test_shares_go_to_the_least_utilized_workshop_that_can_take_them_whole():
+    needed_by = TODAY + timedelta(days=8)
+    busy = Business(1, "tehran", 70, BOTH, jobs=(Commitment(40, TODAY + timedelta(days=20)),))
+    idle = Business(2, "tehran", 70, BOTH)
+    os = [OrderToMatch(1, KITS[0], 30, "tehran", needed_by)]
+    assert [(j.business_id, j.quantity) for j in allocate_batch(os, [busy, idle], TODAY).jobs] == [(2, 30)]
+
+
+def test_a_share_below_every_lot_is_placed_as_the_last_remainder():
+    """Tehran's workshop (min_lot 10) can take the whole 4-unit order: the flow sends it there, no
+    lot allows it as a share, and the fill places it as the order's last remainder."""
+    bs = [Business(1, "tehran", 70, BOTH, min_lot=10), Business(2, "fars", 70, BOTH)]
+    os = [OrderToMatch(1, KITS[0], 4, "tehran", TODAY + timedelta(days=8))]
+    result = allocate_batch(os, bs, TODAY)
+    assert [(j.business_id, j.quantity, j.explanation.rule) for j in result.jobs] == [
+        (1, 4, RULE_BATCH_LAST_REMAINDER)
+    ]
+    check_batch(os, bs, result, TODAY)
+
+
+def test_a_declined_workshop_gets_none_of_that_order():
+    needed_by = TODAY + timedelta(days=8)
+    bs = [Business(1, "tehran", 70, BOTH), Business(2, "tehran", 70, BOTH), Business(3, "fars", 700, BOTH)]
+    os = [
+        OrderToMatch(1, KITS[0], 60, "tehran", needed_by, declined_by=frozenset({1})),
+        OrderToMatch(2, KITS[0], 60, "tehran", needed_by),
+    ]
+    result = allocate_batch(os, bs, TODAY)
+    assert 1 not in {j.business_id for j in result.for_order(1).allocations}
+    assert result.unit_km == 0 and result.units_placed == 120
+    check_batch(os, bs, result, TODAY)
+
+
+@pytest.mark.parametrize(
+    ("orders_given", "error"),
+    [
+        ([OrderToMatch(1, KITS[0], 0, "tehran", TODAY + timedelta(days=3))], DomainError),
+        ([OrderToMatch(1, KITS[0], 5, "tehran", TODAY)], DomainError),
+        ([OrderToMatch(1, KITS[0], 5, "atlantis", TODAY + timedelta(days=3))], UnknownProvince),
+        ([OrderToMatch(1, KITS[0], 5, "tehran", TODAY + timedelta(days=3))] * 2, DomainError),
+    ],
+)
+def test_a_batch_it_can_never_honour_is_refused(orders_given, error):
+    with pytest.raises(error):
+        allocate_batch(orders_given, [Business(1, "tehran", 70, BOTH)], TODAY)
+
+
+def test_the_same_business_twice_is_refused():
+    b = Business(1, "tehran", 70, BOTH)
+    with pytest.raises(DomainError):
+        allocate_batch([OrderToMatch(1, KITS[0], 5, "tehran", TODAY + timedelta(days=3))], [b, b], TODAY)
+
+
+def test_an_empty_batch_places_nothing():
+    result = allocate_batch([], [Business(1, "tehran", 70, BOTH)], TODAY)
+    assert result.orders == () and result.exact and result.flow_units == 0
