@@ -96,48 +96,60 @@ def member_room(pool: Pool, today: date) -> np.ndarray:
     return room
 
 
-class _Arcs:
-    """Arc columns for ``add_arcs_with_capacity_and_unit_cost``."""
-
-    def __init__(self) -> None:
-        self.tails: list[int] = []
-        self.heads: list[int] = []
-        self.capacities: list[int] = []
-        self.costs: list[int] = []
-
-    def add(self, tail: int, head: int, capacity: int, cost: int = 0) -> int:
-        self.tails.append(tail)
-        self.heads.append(head)
-        self.capacities.append(capacity)
-        self.costs.append(cost)
-        return len(self.tails) - 1
+_CODES = tuple(geo.DISTANCE_KM)
+_INDEX = {code: i for i, code in enumerate(_CODES)}
+_KM = np.array([[geo.DISTANCE_KM[a][b] for b in _CODES] for a in _CODES], dtype=np.int64)
+_TRANSIT = 1 + _KM // geo.TRANSIT_KM_PER_DAY
 
 
-def _chain(
-    arcs: _Arcs, pool: Pool, first_node: int, classes: list[DemandKey], demand: list[int], today: date
-) -> list[tuple[int, int, int, int]]:
-    """Add one pool's chain and its arcs to the classes it may serve; return (arc, deadline index,
-    class, km) for each class arc."""
-    member_ids = {b.id for b in pool.members}
-    serves = []
-    for c, (province, kit, needed_by, declined) in enumerate(classes):
-        due = production_deadline(needed_by, pool.province, province)
-        if kit in pool.kits and due > today and not declined & member_ids:
-            serves.append((due, c, geo.DISTANCE_KM[pool.province][province]))
-    pool.deadlines = sorted({due for due, _, _ in serves})
+class _Demand:
+    """The demand classes as numpy columns, and the arcs built so far (one array per chunk)."""
+
+    def __init__(self, classes: list[DemandKey], demand: list[int], today: date) -> None:
+        kits = sorted({c[1] for c in classes})
+        self.kit_index = {k: i for i, k in enumerate(kits)}
+        self.province = np.array([_INDEX[c[0]] for c in classes], dtype=np.int64)
+        self.kit = np.array([self.kit_index[c[1]] for c in classes], dtype=np.int64)
+        self.needed_by = np.array([c[2].toordinal() for c in classes], dtype=np.int64)
+        self.declined = [(i, c[3]) for i, c in enumerate(classes) if c[3]]
+        self.demand = np.array(demand, dtype=np.int64)
+        self.today = today.toordinal()
+        self.chunks: list[tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]] = []
+        self.arcs = 0
+
+    def add(self, tails: np.ndarray, heads: np.ndarray, capacities: np.ndarray, costs: np.ndarray) -> int:
+        """Add arcs; return the index of the first."""
+        self.chunks.append((tails, heads, capacities, costs))
+        self.arcs += len(tails)
+        return self.arcs - len(tails)
+
+
+def _chain(net: _Demand, pool: Pool, first_node: int, today: date) -> tuple[int, np.ndarray, np.ndarray]:
+    """Add one pool's chain and its arcs to the classes it may serve; return the index of its first
+    class arc, and for each class arc its deadline index in the pool and its class."""
+    row = _INDEX[pool.province]
+    due = net.needed_by - _TRANSIT[row, net.province]
+    kits = [net.kit_index[k] for k in pool.kits if k in net.kit_index]
+    mask = np.isin(net.kit, kits) & (due > net.today)
+    if net.declined:
+        member_ids = {b.id for b in pool.members}
+        for c, declined in net.declined:
+            if declined & member_ids:
+                mask[c] = False
+    served = np.nonzero(mask)[0]
+    deadlines, deadline_index = np.unique(due[served], return_inverse=True)
+    pool.deadlines = [date.fromordinal(int(d)) for d in deadlines]
     pool.room = member_room(pool, today)
-    cumulative = pool.room.sum(axis=0).tolist()
-    unbounded = sum(demand)
-    before = 0
-    for k, made in enumerate(cumulative):
-        arcs.add(SOURCE, first_node + k, made - before)  # what the pool can add in this interval
-        before = made
-        if k + 1 < len(cumulative):
-            arcs.add(first_node + k, first_node + k + 1, unbounded)  # made early, serves later
-    index = {d: k for k, d in enumerate(pool.deadlines)}
-    return [
-        (arcs.add(first_node + index[due], 2 + c, demand[c], km), index[due], c, km) for due, c, km in serves
-    ]
+    made = pool.room.sum(axis=0)
+    count = len(deadlines)
+    nodes = first_node + np.arange(count, dtype=np.int64)
+    zeros = np.zeros(count, dtype=np.int64)
+    # what the pool can add in each interval; work made early serves later deadlines
+    net.add(np.full(count, SOURCE, dtype=np.int64), nodes, np.diff(made, prepend=0), zeros)
+    unbounded = np.full(max(0, count - 1), int(net.demand.sum()), dtype=np.int64)
+    net.add(nodes[:-1], nodes[1:], unbounded, zeros[:-1])
+    first = net.add(nodes[deadline_index], 2 + served, net.demand[served], _KM[row, net.province[served]])
+    return first, deadline_index, served
 
 
 def build_and_solve(pools: list[Pool], orders: Sequence[OrderToMatch], today: date) -> Network:
@@ -147,23 +159,25 @@ def build_and_solve(pools: list[Pool], orders: Sequence[OrderToMatch], today: da
     for o in orders:
         by_class[demand_key(o)] += o.quantity
     classes = sorted(by_class, key=lambda c: (c[0], c[1], c[2], sorted(c[3])))
-    demand = [by_class[c] for c in classes]
-    arcs = _Arcs()
-    served: list[tuple[int, int, int, int]] = []
+    net = _Demand(classes, [by_class[c] for c in classes], today)
+    served: list[tuple[int, np.ndarray, np.ndarray]] = []
     node = 2 + len(classes)
-    for p, pool in enumerate(pools):
-        served += [(arc, p, k, c) for arc, k, c, _ in _chain(arcs, pool, node, classes, demand, today)]
+    for pool in pools:
+        served.append(_chain(net, pool, node, today))
         node += len(pool.deadlines)
-    for c, units in enumerate(demand):
-        arcs.add(2 + c, SINK, units)
-    solver = min_cost_flow.SimpleMinCostFlow()
-    solver.add_arcs_with_capacity_and_unit_cost(
-        np.array(arcs.tails, dtype=np.int32),
-        np.array(arcs.heads, dtype=np.int32),
-        np.array(arcs.capacities, dtype=np.int64),
-        np.array(arcs.costs, dtype=np.int64),
+    count = len(classes)
+    net.add(
+        2 + np.arange(count, dtype=np.int64),
+        np.full(count, SINK, dtype=np.int64),
+        net.demand,
+        np.zeros(count, dtype=np.int64),
     )
-    total = sum(demand)
+    solver = min_cost_flow.SimpleMinCostFlow()
+    tails, heads, capacities, costs = (np.concatenate(column) for column in zip(*net.chunks, strict=True))
+    solver.add_arcs_with_capacity_and_unit_cost(
+        tails.astype(np.int32), heads.astype(np.int32), capacities, costs
+    )
+    total = int(net.demand.sum())
     solver.set_nodes_supplies(
         np.array([SOURCE, SINK], dtype=np.int32), np.array([total, -total], dtype=np.int64)
     )
@@ -171,11 +185,11 @@ def build_and_solve(pools: list[Pool], orders: Sequence[OrderToMatch], today: da
     status = solver.solve_max_flow_with_min_cost()
     if status != solver.OPTIMAL:
         raise RuntimeError(f"min-cost flow failed: {status}")
-    flows = solver.flows(np.array([s[0] for s in served], dtype=np.int32)).tolist() if served else []
     pieces: dict[int, list[Piece]] = defaultdict(list)
-    for (arc, p, k, c), units in zip(served, flows, strict=True):
-        if units:
-            pieces[c].append(Piece(p, k, int(units), arcs.costs[arc]))
-    return Network(
-        pools, classes, pieces, solver.maximum_flow(), solver.optimal_cost(), node, len(arcs.tails)
-    )
+    for p, (first, deadline_index, classes_served) in enumerate(served):
+        arcs = np.arange(first, first + len(classes_served), dtype=np.int32)
+        flows = solver.flows(arcs) if len(arcs) else np.zeros(0, dtype=np.int64)
+        for i in np.nonzero(flows)[0].tolist():
+            c = int(classes_served[i])
+            pieces[c].append(Piece(p, int(deadline_index[i]), int(flows[i]), int(costs[first + i])))
+    return Network(pools, classes, pieces, solver.maximum_flow(), solver.optimal_cost(), node, len(tails))
