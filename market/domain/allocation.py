@@ -13,7 +13,9 @@ requisition, a backlog, the waiting orders when capacity appears) is placed here
    chains, which splits back to them exactly.
 2. **Demand.** Orders that no flow can tell apart (delivery province, kit, needed-by, declines) form
    one class; a pool serves a class from the node of the class's production deadline there, at the
-   distance between capitals per unit. Workshops an order declined have no arc to it (P8).
+   distance between capitals per unit. Workshops an order declined have no arc to it (P8). The
+   pools of a province that no order declined reach the classes of each kit through one shared
+   chain per (province, kit), fed by their nodes: one arc per class and province, not per pool.
 3. **Solve.** OR-Tools' ``SimpleMinCostFlow.solve_max_flow_with_min_cost``: the most units any
    placement can make first, then the fewest unit-km among those (lexicographically: an
    "unplaced" arc costing more than any distance would not be enough, see docs/allocation.md).

@@ -3,10 +3,10 @@ OR-Tools' min-cost flow that places the most units at the fewest unit-km."""
 
 from __future__ import annotations
 
-from collections import defaultdict
+from collections import defaultdict, deque
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from datetime import date, timedelta
+from datetime import date
 
 import numpy as np
 from ortools.graph.python import min_cost_flow
@@ -31,6 +31,8 @@ class Pool:
     province: str
     kits: frozenset[str]
     members: list[Business]
+    #: orders of the batch that declined its members (empty for most pools)
+    declined: frozenset[int] = frozenset()
     #: the pool's production deadlines, ascending, and each member's room by each of them
     #: (``free_until`` before the batch: cumulative, non-decreasing along a row)
     deadlines: list[date] = field(default_factory=list)
@@ -60,10 +62,6 @@ class Network:
     arcs: int
 
 
-def production_deadline(needed_by: date, maker: str, delivery: str) -> date:
-    return needed_by - timedelta(days=geo.transit_days(maker, delivery))
-
-
 def make_pools(businesses: Sequence[Business], orders: Sequence[OrderToMatch]) -> list[Pool]:
     """Active workshops grouped by (province, kit set, orders of the batch that declined them).
 
@@ -79,7 +77,7 @@ def make_pools(businesses: Sequence[Business], orders: Sequence[OrderToMatch]) -
         if b.status == APPROVED and not b.paused and b.weekly_capacity > 0 and b.kits:
             groups[(b.province, b.kits, frozenset(declined.get(b.id, ())))].append(b)
     ordered = sorted(groups.items(), key=lambda kv: min(b.id for b in kv[1]))
-    return [Pool(province, kits, members) for (province, kits, _), members in ordered]
+    return [Pool(province, kits, members, declined) for (province, kits, declined), members in ordered]
 
 
 def member_room(pool: Pool, today: date) -> np.ndarray:
@@ -113,8 +111,9 @@ class _Demand:
         self.needed_by = np.array([c[2].toordinal() for c in classes], dtype=np.int64)
         self.declined = [(i, c[3]) for i, c in enumerate(classes) if c[3]]
         self.demand = np.array(demand, dtype=np.int64)
+        self.total = int(self.demand.sum())
         self.today = today.toordinal()
-        self.chunks: list[tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]] = []
+        self.chunks: list[tuple[np.ndarray, ...]] = []
         self.arcs = 0
 
     def add(self, tails: np.ndarray, heads: np.ndarray, capacities: np.ndarray, costs: np.ndarray) -> int:
@@ -123,15 +122,26 @@ class _Demand:
         self.arcs += len(tails)
         return self.arcs - len(tails)
 
+    def chain(self, nodes: np.ndarray) -> None:
+        """Free, unbounded arcs from each node to the next: work made early serves later deadlines."""
+        links = max(0, len(nodes) - 1)
+        self.add(
+            nodes[:-1], nodes[1:], np.full(links, self.total, dtype=np.int64), np.zeros(links, dtype=np.int64)
+        )
 
-def _chain(net: _Demand, pool: Pool, first_node: int, today: date) -> tuple[int, np.ndarray, np.ndarray]:
-    """Add one pool's chain and its arcs to the classes it may serve; return the index of its first
-    class arc, and for each class arc its deadline index in the pool and its class."""
+    def to_classes(self, tails: np.ndarray, row: int, served: np.ndarray) -> int:
+        """Arcs to the classes ``served`` from a province's nodes, at the distance per unit."""
+        return self.add(tails, 2 + served, self.demand[served], _KM[row, self.province[served]])
+
+
+def _pool_chain(net: _Demand, pool: Pool, first_node: int, today: date) -> tuple[np.ndarray, np.ndarray]:
+    """Add one pool's chain (one node per deadline of a class it may serve); return those classes
+    and the node of each one's deadline."""
     row = _INDEX[pool.province]
     due = net.needed_by - _TRANSIT[row, net.province]
     kits = [net.kit_index[k] for k in pool.kits if k in net.kit_index]
     mask = np.isin(net.kit, kits) & (due > net.today)
-    if net.declined:
+    if pool.declined:
         member_ids = {b.id for b in pool.members}
         for c, declined in net.declined:
             if declined & member_ids:
@@ -140,31 +150,140 @@ def _chain(net: _Demand, pool: Pool, first_node: int, today: date) -> tuple[int,
     deadlines, deadline_index = np.unique(due[served], return_inverse=True)
     pool.deadlines = [date.fromordinal(int(d)) for d in deadlines]
     pool.room = member_room(pool, today)
-    made = pool.room.sum(axis=0)
     count = len(deadlines)
     nodes = first_node + np.arange(count, dtype=np.int64)
-    zeros = np.zeros(count, dtype=np.int64)
-    # what the pool can add in each interval; work made early serves later deadlines
-    net.add(np.full(count, SOURCE, dtype=np.int64), nodes, np.diff(made, prepend=0), zeros)
-    unbounded = np.full(max(0, count - 1), int(net.demand.sum()), dtype=np.int64)
-    net.add(nodes[:-1], nodes[1:], unbounded, zeros[:-1])
-    first = net.add(nodes[deadline_index], 2 + served, net.demand[served], _KM[row, net.province[served]])
-    return first, deadline_index, served
+    made = np.diff(pool.room.sum(axis=0), prepend=0)  # what the pool can add in each interval
+    net.add(np.full(count, SOURCE, dtype=np.int64), nodes, made, np.zeros(count, dtype=np.int64))
+    net.chain(nodes)
+    return served, nodes[deadline_index]
+
+
+@dataclass
+class _KitChain:
+    """One kit's classes served from one province through one chain, fed at each deadline by the
+    nodes of the province's pools holding that kit: each class then has one arc from the province
+    instead of one per pool (about half the arcs with three kit sets per province)."""
+
+    deadlines: np.ndarray  # ordinals, ascending
+    first_class_arc: int
+    classes: np.ndarray
+    class_deadline: np.ndarray  # index into ``deadlines`` of each class
+    #: (pool, first inflow arc, the pool's deadline index of each of the chain's deadlines)
+    inflows: list[tuple[int, int, np.ndarray]] = field(default_factory=list)
+
+
+def _kit_chains(
+    net: _Demand, pools: list[Pool], province: str, shared: list[int], first_node: dict[int, int], node: int
+) -> tuple[list[_KitChain], int]:
+    """The kit chains of one province's pools that no order of the batch declined; return them and
+    the next free node."""
+    row = _INDEX[province]
+    due = net.needed_by - _TRANSIT[row, net.province]
+    chains = []
+    for kit in sorted(frozenset().union(*(pools[p].kits for p in shared))):
+        if kit not in net.kit_index:
+            continue
+        served = np.nonzero((net.kit == net.kit_index[kit]) & (due > net.today))[0]
+        deadlines, class_deadline = np.unique(due[served], return_inverse=True)
+        nodes = node + np.arange(len(deadlines), dtype=np.int64)
+        node += len(deadlines)
+        net.chain(nodes)
+        chain = _KitChain(
+            deadlines, net.to_classes(nodes[class_deadline], row, served), served, class_deadline
+        )
+        for p in shared:
+            if kit in pools[p].kits:
+                ordinals = np.array([d.toordinal() for d in pools[p].deadlines], dtype=np.int64)
+                at = np.searchsorted(ordinals, deadlines)  # the pool has every deadline of the chain
+                zeros = np.zeros(len(nodes), dtype=np.int64)
+                first = net.add(
+                    first_node[p] + at, nodes, np.full(len(nodes), net.total, dtype=np.int64), zeros
+                )
+                chain.inflows.append((p, first, at))
+        chains.append(chain)
+    return chains, node
+
+
+def _chain_pieces(
+    solver: min_cost_flow.SimpleMinCostFlow, chain: _KitChain, costs: np.ndarray
+) -> list[tuple[int, Piece]]:
+    """(class, piece) for a kit chain's flow: its outflows, deadline by deadline, are taken from its
+    inflows first in, first out (a unit entering at one deadline and leaving at a later one is work
+    its pool made early, moved along the pool's own chain)."""
+    count = len(chain.deadlines)
+    inflows = [
+        (p, at, solver.flows(np.arange(first, first + count, dtype=np.int32)).tolist())
+        for p, first, at in chain.inflows
+    ]
+    arcs = np.arange(chain.first_class_arc, chain.first_class_arc + len(chain.classes), dtype=np.int32)
+    out = solver.flows(arcs).tolist() if len(arcs) else []
+    leaving: dict[int, list[int]] = defaultdict(list)
+    for i, units in enumerate(out):
+        if units:
+            leaving[int(chain.class_deadline[i])].append(i)
+    queue: deque[list[int]] = deque()
+    found: dict[tuple[int, int], list[int]] = {}
+    for j in range(count):
+        queue.extend([p, flows[j]] for p, _, flows in inflows if flows[j])
+        for i in leaving.get(j, ()):
+            units = out[i]
+            while units:
+                head = queue[0]
+                take = min(units, head[1])
+                key = (int(chain.classes[i]), head[0])
+                found.setdefault(key, [0, i])[0] += take
+                units -= take
+                head[1] -= take
+                if not head[1]:
+                    queue.popleft()
+    at_of = {p: at for p, _, at in chain.inflows}
+    return [
+        (c, Piece(p, int(at_of[p][chain.class_deadline[i]]), units, int(costs[chain.first_class_arc + i])))
+        for (c, p), (units, i) in found.items()
+    ]
+
+
+def _solve(net: _Demand) -> tuple[min_cost_flow.SimpleMinCostFlow, np.ndarray]:
+    tails, heads, capacities, costs = (np.concatenate(column) for column in zip(*net.chunks, strict=True))
+    solver = min_cost_flow.SimpleMinCostFlow()
+    solver.add_arcs_with_capacity_and_unit_cost(
+        tails.astype(np.int32), heads.astype(np.int32), capacities, costs
+    )
+    supplies = np.array([net.total, -net.total], dtype=np.int64)
+    solver.set_nodes_supplies(np.array([SOURCE, SINK], dtype=np.int32), supplies)
+    # Max flow first, then min cost among max flows: exactly "most units, then fewest unit-km".
+    status = solver.solve_max_flow_with_min_cost()
+    if status != solver.OPTIMAL:
+        raise RuntimeError(f"min-cost flow failed: {status}")
+    return solver, costs
 
 
 def build_and_solve(pools: list[Pool], orders: Sequence[OrderToMatch], today: date) -> Network:
     """Build every chain and class arc, place the most units at the fewest unit-km, and read the
-    flow back as pieces per class."""
+    flow back as pieces per class (pool, its deadline, units, distance)."""
     by_class: dict[DemandKey, int] = defaultdict(int)
     for o in orders:
         by_class[demand_key(o)] += o.quantity
     classes = sorted(by_class, key=lambda c: (c[0], c[1], c[2], sorted(c[3])))
     net = _Demand(classes, [by_class[c] for c in classes], today)
-    served: list[tuple[int, np.ndarray, np.ndarray]] = []
     node = 2 + len(classes)
-    for pool in pools:
-        served.append(_chain(net, pool, node, today))
+    first_node: dict[int, int] = {}
+    direct: list[tuple[int, int, np.ndarray, np.ndarray]] = []
+    shared: dict[str, list[int]] = defaultdict(list)
+    for p, pool in enumerate(pools):
+        first_node[p] = node
+        served, nodes = _pool_chain(net, pool, node, today)
         node += len(pool.deadlines)
+        if pool.declined:  # its own arcs: the kit chain is for pools every order may use
+            direct.append(
+                (p, net.to_classes(nodes, _INDEX[pool.province], served), served, nodes - first_node[p])
+            )
+        else:
+            shared[pool.province].append(p)
+    chains: list[_KitChain] = []
+    for province in sorted(shared):
+        more, node = _kit_chains(net, pools, province, shared[province], first_node, node)
+        chains += more
     count = len(classes)
     net.add(
         2 + np.arange(count, dtype=np.int64),
@@ -172,24 +291,13 @@ def build_and_solve(pools: list[Pool], orders: Sequence[OrderToMatch], today: da
         net.demand,
         np.zeros(count, dtype=np.int64),
     )
-    solver = min_cost_flow.SimpleMinCostFlow()
-    tails, heads, capacities, costs = (np.concatenate(column) for column in zip(*net.chunks, strict=True))
-    solver.add_arcs_with_capacity_and_unit_cost(
-        tails.astype(np.int32), heads.astype(np.int32), capacities, costs
-    )
-    total = int(net.demand.sum())
-    solver.set_nodes_supplies(
-        np.array([SOURCE, SINK], dtype=np.int32), np.array([total, -total], dtype=np.int64)
-    )
-    # Max flow first, then min cost among max flows: exactly "most units, then fewest unit-km".
-    status = solver.solve_max_flow_with_min_cost()
-    if status != solver.OPTIMAL:
-        raise RuntimeError(f"min-cost flow failed: {status}")
+    solver, costs = _solve(net)
     pieces: dict[int, list[Piece]] = defaultdict(list)
-    for p, (first, deadline_index, classes_served) in enumerate(served):
-        arcs = np.arange(first, first + len(classes_served), dtype=np.int32)
-        flows = solver.flows(arcs) if len(arcs) else np.zeros(0, dtype=np.int64)
+    for p, first, served, at in direct:
+        flows = solver.flows(np.arange(first, first + len(served), dtype=np.int32)) if len(served) else []
         for i in np.nonzero(flows)[0].tolist():
-            c = int(classes_served[i])
-            pieces[c].append(Piece(p, int(deadline_index[i]), int(flows[i]), int(costs[first + i])))
-    return Network(pools, classes, pieces, solver.maximum_flow(), solver.optimal_cost(), node, len(tails))
+            pieces[int(served[i])].append(Piece(p, int(at[i]), int(flows[i]), int(costs[first + i])))
+    for chain in chains:
+        for c, piece in _chain_pieces(solver, chain, costs):
+            pieces[c].append(piece)
+    return Network(pools, classes, pieces, solver.maximum_flow(), solver.optimal_cost(), node, len(costs))
