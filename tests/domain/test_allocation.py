@@ -3,6 +3,7 @@ and P1, P3, P5, P7, P8 on larger random ones."""
 
 from __future__ import annotations
 
+import dataclasses
 from datetime import date, timedelta
 
 import pytest
@@ -118,6 +119,24 @@ def test_with_lots_optimal_whenever_the_flow_splits_within_them(batch):
 def test_capacity_conservation_lots_declines_and_explanations(batch):
     os, bs = batch
     check_batch(os, bs, allocate_batch(os, bs, TODAY), TODAY)
+
+
+@config
+@given(batches())
+def test_p6_a_second_batch_over_what_is_left_places_nothing_when_exact(batch):
+    """With the batch's jobs applied, the orders' unplaced units are units no placement can make:
+    the flow was already maximum. And the same batch always gives the same jobs."""
+    os, bs = batch
+    result = allocate_batch(os, bs, TODAY)
+    assert allocate_batch(list(reversed(os)), list(reversed(bs)), TODAY) == result
+    if result.exact:
+        added: dict[int, list[Commitment]] = {}
+        for j in result.jobs:
+            added.setdefault(j.business_id, []).append(Commitment(j.quantity, j.due_date))
+        after = [dataclasses.replace(b, jobs=(*b.jobs, *added.get(b.id, ()))) for b in bs]
+        left = [dataclasses.replace(o, quantity=result.for_order(o.id).unallocated) for o in os]
+        again = allocate_batch([o for o in left if o.quantity], after, TODAY)
+        assert again.units_placed == 0
 
 
 def engine_one_by_one(os: list[OrderToMatch], bs: list[Business]) -> dict[int, int]:
