@@ -14,7 +14,7 @@ from market.domain import geo
 from market.domain.allocation import RULE_BATCH, RULE_BATCH_LAST_REMAINDER, allocate_batch
 from market.domain.capacity import Commitment
 from market.domain.errors import DomainError, UnknownProvince
-from market.domain.matching import Business, OrderToMatch, match_order
+from market.domain.matching import MAX_SPLITS, Business, OrderToMatch, match_order
 
 from .batch_checks import brute_best, check_batch
 from .reference import brute_feasible
@@ -139,24 +139,38 @@ def test_p6_a_second_batch_over_what_is_left_places_nothing_when_exact(batch):
         assert again.units_placed == 0
 
 
-def engine_one_by_one(os: list[OrderToMatch], bs: list[Business]) -> dict[int, int]:
-    """The online engine over the orders in arrival order, each applied before the next: unit-km per order."""
+def engine_one_by_one(
+    os: list[OrderToMatch], bs: list[Business], max_splits: int | None = None
+) -> dict[int, tuple[int, int]]:
+    """The online engine over the orders in arrival order, each applied before the next:
+    (units, unit-km) per order. ``max_splits`` None: the engine's own cap; else that cap."""
     current = {b.id: b for b in bs}
-    unit_km = {}
+    placed = {}
     for o in os:
-        result = match_order(o, list(current.values()), TODAY)
-        unit_km[o.id] = sum(a.quantity * a.explanation.distance_km for a in result.allocations)
-        for a in result.allocations:
+        cap = max_splits or MAX_SPLITS
+        allocations = match_order(o, list(current.values()), TODAY, max_splits=cap).allocations
+        placed[o.id] = (
+            sum(a.quantity for a in allocations),
+            sum(a.quantity * a.explanation.distance_km for a in allocations),
+        )
+        for a in allocations:
             b = current[a.business_id]
-            current[b.id] = Business(
-                b.id,
-                b.province,
-                b.weekly_capacity,
-                b.kits,
-                b.min_lot,
-                jobs=(*b.jobs, Commitment(a.quantity, a.due_date)),
-            )
-    return unit_km
+            current[b.id] = dataclasses.replace(b, jobs=(*b.jobs, Commitment(a.quantity, a.due_date)))
+    return placed
+
+
+@config
+@given(batches())
+def test_never_behind_the_order_by_order_engine(batch):
+    """The engine's jobs (no cap on jobs) are one placement of the batch: the flow places at least
+    as many units, and when the batch is the flow, as many at no more unit-km (or more units)."""
+    os, bs = batch
+    result = allocate_batch(os, bs, TODAY)
+    per_order = engine_one_by_one(os, bs, max_splits=max(o.quantity for o in os))
+    units, unit_km = (sum(x) for x in zip(*per_order.values(), strict=True))
+    assert result.flow_units >= units
+    if result.exact:
+        assert (result.units_placed, -result.unit_km) >= (units, -unit_km)
 
 
 def test_batch_saves_what_the_order_by_order_engine_spends():
@@ -166,7 +180,7 @@ def test_batch_saves_what_the_order_by_order_engine_spends():
     needed_by = TODAY + timedelta(days=8)
     bs = [Business(1, "tehran", 50, BOTH), Business(2, "fars", 70, BOTH)]  # 50 by day 7, 60 by day 6
     os = [OrderToMatch(1, KITS[0], 50, "qom", needed_by), OrderToMatch(2, KITS[0], 50, "tehran", needed_by)]
-    engine = engine_one_by_one(os, bs)
+    engine = {order_id: unit_km for order_id, (_, unit_km) in engine_one_by_one(os, bs).items()}
     result = allocate_batch(os, bs, TODAY, engine_unit_km=engine)
     km = geo.DISTANCE_KM
     assert engine == {1: 50 * km["qom"]["tehran"], 2: 50 * km["tehran"]["fars"]}
