@@ -261,3 +261,14 @@ def test_the_same_business_twice_is_refused():
 def test_an_empty_batch_places_nothing():
     result = allocate_batch([], [Business(1, "tehran", 70, BOTH)], TODAY)
     assert result.orders == () and result.exact and result.flow_units == 0
+
+
+def test_a_batch_with_no_workshop_able_to_take_it_waits_whole():
+    orders = [OrderToMatch(1, KITS[0], 5, "tehran", TODAY + timedelta(days=2))]
+    for candidates in (
+        [],
+        [Business(1, "tehran", 70, frozenset(KITS[1:]))],
+        [Business(1, "fars", 700, BOTH)],
+    ):
+        result = allocate_batch(orders, candidates, TODAY)  # Fars: due today, no room
+        assert [(o.allocated, o.unallocated) for o in result.orders] == [(0, 5)]
