@@ -213,7 +213,7 @@ def _explained(
                 rule = RULE_BATCH if source == FROM_FLOW else RULE_BATCH_FILL
             why = BatchExplanation(
                 km,
-                km == 0 and b.province == o.delivery_province,
+                b.province == o.delivery_province,
                 geo.transit_days(b.province, o.delivery_province),
                 due,
                 b.schedule.free_until(due, today),
