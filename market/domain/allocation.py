@@ -36,7 +36,7 @@ from datetime import date
 from typing import Any
 
 from . import geo
-from .allocation_flow import build_and_solve, make_pools
+from .allocation_flow import Keep, build_and_solve, make_pools
 from .allocation_jobs import FROM_FLOW, RawJob, place
 from .errors import DomainError
 from .matching import Business, OrderToMatch, validate_order
@@ -163,21 +163,23 @@ def allocate_batch(
     businesses: Iterable[Business],
     today: date,
     engine_unit_km: Mapping[int, int] | None = None,
+    keep: Keep | None = None,
 ) -> BatchResult:
     """Place a batch of orders as a whole among ``businesses`` (any eligibility, open work included).
 
     ``OrderToMatch.quantity`` is what is still to place of each order; ``live_jobs`` is ignored (a
     batch has no cap on jobs per order: P5, the number of jobs never makes units wait).
     ``engine_unit_km`` (order id -> unit-km of the online engine's jobs for it) only feeds the
-    explanations' ``unit_km_saved``.
+    explanations' ``unit_km_saved``. ``keep`` ((order id, business id) -> units, e.g. the offers a
+    re-optimisation may withdraw) is kept where that costs neither units nor unit-km.
 
     :raises DomainError: an order with quantity ≤ 0 or needed-by not after ``today``, or an order
         or a business listed twice.
     :raises UnknownProvince: for an order's or a business's province.
     """
     order_list, business_list = _checked(orders, businesses, today)
-    network = build_and_solve(make_pools(business_list, order_list), order_list, today)
-    jobs, exact = place(network, order_list, business_list, today)
+    network = build_and_solve(make_pools(business_list, order_list), order_list, today, keep)
+    jobs, exact = place(network, order_list, business_list, today, keep)
     return BatchResult(
         _explained(jobs, order_list, business_list, today, engine_unit_km or {}),
         exact,

@@ -4,7 +4,7 @@ OR-Tools' min-cost flow that places the most units at the fewest unit-km."""
 from __future__ import annotations
 
 from collections import defaultdict, deque
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date
 
@@ -110,9 +110,12 @@ class _Demand:
         self.kit = np.array([self.kit_index[c[1]] for c in classes], dtype=np.int64)
         self.needed_by = np.array([c[2].toordinal() for c in classes], dtype=np.int64)
         self.declined = [(i, c[3]) for i, c in enumerate(classes) if c[3]]
+        self.class_index = {c: i for i, c in enumerate(classes)}
         self.demand = np.array(demand, dtype=np.int64)
         self.total = int(self.demand.sum())
         self.today = today.toordinal()
+        #: distances are multiplied by this so that keeping a unit held can be worth 1 (see Keep)
+        self.scale = 1
         self.chunks: list[tuple[np.ndarray, ...]] = []
         self.arcs = 0
 
@@ -131,7 +134,7 @@ class _Demand:
 
     def to_classes(self, tails: np.ndarray, row: int, served: np.ndarray) -> int:
         """Arcs to the classes ``served`` from a province's nodes, at the distance per unit."""
-        return self.add(tails, 2 + served, self.demand[served], _KM[row, self.province[served]])
+        return self.add(tails, 2 + served, self.demand[served], self.scale * _KM[row, self.province[served]])
 
 
 def _pool_chain(net: _Demand, pool: Pool, first_node: int, today: date) -> tuple[np.ndarray, np.ndarray]:
@@ -164,7 +167,9 @@ class _KitChain:
     nodes of the province's pools holding that kit: each class then has one arc from the province
     instead of one per pool (about half the arcs with three kit sets per province)."""
 
+    kit: str
     deadlines: np.ndarray  # ordinals, ascending
+    nodes: np.ndarray
     first_class_arc: int
     classes: np.ndarray
     class_deadline: np.ndarray  # index into ``deadlines`` of each class
@@ -189,7 +194,7 @@ def _kit_chains(
         node += len(deadlines)
         net.chain(nodes)
         chain = _KitChain(
-            deadlines, net.to_classes(nodes[class_deadline], row, served), served, class_deadline
+            kit, deadlines, nodes, net.to_classes(nodes[class_deadline], row, served), served, class_deadline
         )
         for p in shared:
             if kit in pools[p].kits:
@@ -205,7 +210,7 @@ def _kit_chains(
 
 
 def _chain_pieces(
-    solver: min_cost_flow.SimpleMinCostFlow, chain: _KitChain, costs: np.ndarray
+    solver: min_cost_flow.SimpleMinCostFlow, chain: _KitChain, out: list[int], km: list[int]
 ) -> list[tuple[int, Piece]]:
     """(class, piece) for a kit chain's flow: its outflows, deadline by deadline, are taken from its
     inflows first in, first out (a unit entering at one deadline and leaving at a later one is work
@@ -215,8 +220,6 @@ def _chain_pieces(
         (p, at, solver.flows(np.arange(first, first + count, dtype=np.int32)).tolist())
         for p, first, at in chain.inflows
     ]
-    arcs = np.arange(chain.first_class_arc, chain.first_class_arc + len(chain.classes), dtype=np.int32)
-    out = solver.flows(arcs).tolist() if len(arcs) else []
     leaving: dict[int, list[int]] = defaultdict(list)
     for i, units in enumerate(out):
         if units:
@@ -238,12 +241,12 @@ def _chain_pieces(
                     queue.popleft()
     at_of = {p: at for p, _, at in chain.inflows}
     return [
-        (c, Piece(p, int(at_of[p][chain.class_deadline[i]]), units, int(costs[chain.first_class_arc + i])))
+        (c, Piece(p, int(at_of[p][chain.class_deadline[i]]), units, km[i]))
         for (c, p), (units, i) in found.items()
     ]
 
 
-def _solve(net: _Demand) -> tuple[min_cost_flow.SimpleMinCostFlow, np.ndarray]:
+def _solve(net: _Demand) -> min_cost_flow.SimpleMinCostFlow:
     tails, heads, capacities, costs = (np.concatenate(column) for column in zip(*net.chunks, strict=True))
     solver = min_cost_flow.SimpleMinCostFlow()
     solver.add_arcs_with_capacity_and_unit_cost(
@@ -255,49 +258,124 @@ def _solve(net: _Demand) -> tuple[min_cost_flow.SimpleMinCostFlow, np.ndarray]:
     status = solver.solve_max_flow_with_min_cost()
     if status != solver.OPTIMAL:
         raise RuntimeError(f"min-cost flow failed: {status}")
-    return solver, costs
+    return solver
 
 
-def build_and_solve(pools: list[Pool], orders: Sequence[OrderToMatch], today: date) -> Network:
-    """Build every chain and class arc, place the most units at the fewest unit-km, and read the
-    flow back as pieces per class (pool, its deadline, units, distance)."""
-    by_class: dict[DemandKey, int] = defaultdict(int)
-    for o in orders:
-        by_class[demand_key(o)] += o.quantity
-    classes = sorted(by_class, key=lambda c: (c[0], c[1], c[2], sorted(c[3])))
-    net = _Demand(classes, [by_class[c] for c in classes], today)
-    node = 2 + len(classes)
+#: units of an order that a business holds and should keep where that costs nothing:
+#: (order id, business id) -> units
+Keep = Mapping[tuple[int, int], int]
+
+
+@dataclass
+class _ClassArcs:
+    """The class arcs out of one pool (declined by some order) or one kit chain."""
+
+    first: int
+    classes: np.ndarray
+    tails: np.ndarray
+    row: int
+    #: a pool's: (pool, its deadline index of each class); a kit chain's: the chain
+    pool: tuple[int, np.ndarray] | None = None
+    chain: _KitChain | None = None
+    #: (arc, position in ``classes``) of each parallel arc that rewards keeping units held
+    kept: list[tuple[int, int]] = field(default_factory=list)
+
+    def flows(self, solver: min_cost_flow.SimpleMinCostFlow) -> list[int]:
+        arcs = np.arange(self.first, self.first + len(self.classes), dtype=np.int32)
+        out = solver.flows(arcs).tolist() if len(arcs) else []
+        for arc, i in self.kept:
+            out[i] += solver.flow(arc)
+        return out
+
+
+def _reward_keeping(
+    net: _Demand,
+    keep: Keep,
+    orders: Sequence[OrderToMatch],
+    pools: list[Pool],
+    arcs_of: dict[tuple, _ClassArcs],
+) -> None:
+    """Beside each class arc carrying units that one of its businesses holds for an order of the
+    class, add a parallel arc for those units costing 1 less. Distances are scaled by more than all
+    the units held, so this only chooses among placements equal in units and unit-km."""
+    class_of = {o.id: net.class_index[demand_key(o)] for o in orders}
+    kit_of = {o.id: o.kit for o in orders}
+    pool_of = {b.id: p for p, pool in enumerate(pools) for b in pool.members}
+    held: dict[tuple[tuple, int], int] = defaultdict(int)
+    for (order_id, business_id), units in keep.items():
+        p = pool_of.get(business_id)
+        if p is None or order_id not in class_of or units <= 0:
+            continue
+        key = ("pool", p) if pools[p].declined else ("chain", pools[p].province, kit_of[order_id])
+        held[(key, class_of[order_id])] += units
+    for (key, c), units in sorted(held.items(), key=repr):
+        arcs = arcs_of.get(key)
+        where = np.nonzero(arcs.classes == c)[0] if arcs is not None else []
+        if len(where):
+            i = int(where[0])
+            cost = net.scale * int(_KM[arcs.row, net.province[c]]) - 1
+            capacity = min(units, int(net.demand[c]))
+            arc = net.add(arcs.tails[i : i + 1], np.array([2 + c]), np.array([capacity]), np.array([cost]))
+            arcs.kept.append((arc, i))
+
+
+def _class_arcs(net: _Demand, pools: list[Pool], today: date) -> tuple[dict[tuple, _ClassArcs], int]:
+    """Every pool's chain, the kit chains, and the class arcs out of them; return the class arcs by
+    ("pool", pool) or ("chain", province, kit), and the number of nodes."""
+    node = 2 + len(net.demand)
     first_node: dict[int, int] = {}
-    direct: list[tuple[int, int, np.ndarray, np.ndarray]] = []
+    arcs_of: dict[tuple, _ClassArcs] = {}
     shared: dict[str, list[int]] = defaultdict(list)
     for p, pool in enumerate(pools):
         first_node[p] = node
         served, nodes = _pool_chain(net, pool, node, today)
         node += len(pool.deadlines)
-        if pool.declined:  # its own arcs: the kit chain is for pools every order may use
-            direct.append(
-                (p, net.to_classes(nodes, _INDEX[pool.province], served), served, nodes - first_node[p])
-            )
+        if pool.declined:  # its own arcs: the kit chains are for pools every order may use
+            row = _INDEX[pool.province]
+            first = net.to_classes(nodes, row, served)
+            arcs_of[("pool", p)] = _ClassArcs(first, served, nodes, row, pool=(p, nodes - first_node[p]))
         else:
             shared[pool.province].append(p)
-    chains: list[_KitChain] = []
     for province in sorted(shared):
-        more, node = _kit_chains(net, pools, province, shared[province], first_node, node)
-        chains += more
+        chains, node = _kit_chains(net, pools, province, shared[province], first_node, node)
+        for chain in chains:
+            tails = chain.nodes[chain.class_deadline]
+            arcs_of[("chain", province, chain.kit)] = _ClassArcs(
+                chain.first_class_arc, chain.classes, tails, _INDEX[province], chain=chain
+            )
+    return arcs_of, node
+
+
+def build_and_solve(
+    pools: list[Pool], orders: Sequence[OrderToMatch], today: date, keep: Keep | None = None
+) -> Network:
+    """Build every chain and class arc, place the most units at the fewest unit-km (and among
+    those keep the most units of ``keep`` where they are held), and read the flow back as pieces
+    per class (pool, its deadline index, units, distance)."""
+    by_class: dict[DemandKey, int] = defaultdict(int)
+    for o in orders:
+        by_class[demand_key(o)] += o.quantity
+    classes = sorted(by_class, key=lambda c: (c[0], c[1], c[2], sorted(c[3])))
+    net = _Demand(classes, [by_class[c] for c in classes], today)
+    if keep:
+        net.scale = sum(keep.values()) + 1
+    arcs_of, nodes = _class_arcs(net, pools, today)
+    if keep:
+        _reward_keeping(net, keep, orders, pools, arcs_of)
     count = len(classes)
-    net.add(
-        2 + np.arange(count, dtype=np.int64),
-        np.full(count, SINK, dtype=np.int64),
-        net.demand,
-        np.zeros(count, dtype=np.int64),
-    )
-    solver, costs = _solve(net)
+    zeros = np.zeros(count, dtype=np.int64)
+    net.add(2 + np.arange(count, dtype=np.int64), np.full(count, SINK, dtype=np.int64), net.demand, zeros)
+    solver = _solve(net)
     pieces: dict[int, list[Piece]] = defaultdict(list)
-    for p, first, served, at in direct:
-        flows = solver.flows(np.arange(first, first + len(served), dtype=np.int32)) if len(served) else []
-        for i in np.nonzero(flows)[0].tolist():
-            pieces[int(served[i])].append(Piece(p, int(at[i]), int(flows[i]), int(costs[first + i])))
-    for chain in chains:
-        for c, piece in _chain_pieces(solver, chain, costs):
-            pieces[c].append(piece)
-    return Network(pools, classes, pieces, solver.maximum_flow(), solver.optimal_cost(), node, len(costs))
+    for arcs in sorted(arcs_of.values(), key=lambda a: a.first):
+        out = arcs.flows(solver)
+        km = _KM[arcs.row, net.province[arcs.classes]].tolist()
+        if arcs.pool is not None:
+            p, at = arcs.pool
+            for i in (i for i, units in enumerate(out) if units):
+                pieces[int(arcs.classes[i])].append(Piece(p, int(at[i]), out[i], km[i]))
+        elif arcs.chain is not None:
+            for c, piece in _chain_pieces(solver, arcs.chain, out, km):
+                pieces[c].append(piece)
+    unit_km = sum(piece.units * piece.distance_km for found in pieces.values() for piece in found)
+    return Network(pools, classes, pieces, solver.maximum_flow(), unit_km, nodes, net.arcs)

@@ -17,10 +17,10 @@ from __future__ import annotations
 
 import dataclasses
 from collections import defaultdict
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from datetime import date
 
-from .allocation_flow import Network, Piece, Pool, demand_key
+from .allocation_flow import Keep, Network, Piece, Pool, demand_key
 from .capacity import UTILIZATION_HORIZON_DAYS, Commitment
 from .matching import Business, CandidatePool, OrderToMatch, match_order
 
@@ -31,10 +31,13 @@ RawJob = tuple[int, int, int, date, str]
 
 
 def share_class(
-    orders: Sequence[OrderToMatch], pieces: Sequence[Piece]
+    orders: Sequence[OrderToMatch],
+    pieces: Sequence[Piece],
+    kept: Mapping[int, Mapping[int, int]] | None = None,
 ) -> list[tuple[OrderToMatch, int, int]]:
     """(order, piece index, units): the class's flow given to its orders, oldest first, in as few
-    (order, piece) pairs as best-fit-decreasing finds."""
+    (order, piece) pairs as best-fit-decreasing finds; an order first takes what it holds in a
+    piece's pool (``kept``: order id -> pool -> units)."""
     left = sum(p.units for p in pieces)
     placed: dict[int, int] = {}
     for o in sorted(orders, key=lambda o: o.id):
@@ -44,6 +47,14 @@ def share_class(
     shares = []
     for o in sorted(orders, key=lambda o: (-placed[o.id], o.id)):
         need = placed[o.id]
+        holds = dict((kept or {}).get(o.id, {}))
+        for i, piece in enumerate(pieces):
+            take = min(need, remaining[i], holds.get(piece.pool, 0))
+            if take:
+                holds[piece.pool] -= take
+                remaining[i] -= take
+                need -= take
+                shares.append((o, i, take))
         while need:
             fits = [i for i, r in enumerate(remaining) if r >= need]
             if fits:
@@ -80,10 +91,11 @@ class _Member:
 
 
 def split_pool(
-    pool: Pool, shares: Sequence[tuple[OrderToMatch, int, int]], today: date
+    pool: Pool, shares: Sequence[tuple[OrderToMatch, int, int]], today: date, keep: Keep | None = None
 ) -> tuple[list[RawJob], list[tuple[OrderToMatch, int]]]:
     """Split a pool's shares ((order, deadline index, units)) among its members; return the jobs
-    and the units no member could take at its lot (order, units)."""
+    and the units no member could take at its lot (order, units). A member holding units of the
+    order (``keep``) takes them back first, within its room and lot."""
     members = [_Member(b, row, today) for b, row in zip(pool.members, pool.room.tolist(), strict=True)]
     t = today.toordinal()
     jobs: list[RawJob] = []
@@ -91,13 +103,20 @@ def split_pool(
     for order, k, units in sorted(shares, key=lambda s: (s[1], -s[2], s[0].id)):
         due = pool.deadlines[k]
         rest = units
+        if keep:
+            for m in members:
+                take = min(m.room[k] - m.used, rest, keep.get((order.id, m.business.id), 0))
+                if take > 0 and take >= m.business.min_lot:
+                    m.take(take, due.toordinal(), t)
+                    jobs.append((order.id, m.business.id, take, due, FROM_FLOW))
+                    rest -= take
         with_room = [m for m in members if m.room[k] > m.used]
         whole = [m for m in with_room if m.room[k] - m.used >= rest >= m.business.min_lot]
         if whole:
             chosen = [min(whole, key=lambda m: (m.utilization, m.business.id))]
         else:
             chosen = sorted(with_room, key=lambda m: (m.used - m.room[k], m.utilization, m.business.id))
-        for m in chosen:
+        for m in chosen if rest else ():
             take = min(m.room[k] - m.used, rest)
             if take < m.business.min_lot:
                 continue
@@ -139,7 +158,11 @@ def fill(
 
 
 def place(
-    network: Network, orders: Sequence[OrderToMatch], businesses: Sequence[Business], today: date
+    network: Network,
+    orders: Sequence[OrderToMatch],
+    businesses: Sequence[Business],
+    today: date,
+    keep: Keep | None = None,
 ) -> tuple[list[RawJob], bool]:
     """Every job of the batch (the same order and business merged into one job), and whether the
     jobs are the flow itself (no unit was kept out by a lot)."""
@@ -148,13 +171,18 @@ def place(
     for o in orders:
         by_class[index[demand_key(o)]].append(o)
     per_pool: dict[int, list[tuple[OrderToMatch, int, int]]] = defaultdict(list)
+    kept: dict[int, dict[int, int]] = defaultdict(lambda: defaultdict(int))
+    pool_of = {b.id: p for p, pool in enumerate(network.pools) for b in pool.members}
+    for (order_id, business_id), units in (keep or {}).items():
+        if business_id in pool_of:
+            kept[order_id][pool_of[business_id]] += units
     for c, pieces in network.pieces.items():
-        for order, i, units in share_class(by_class[c], pieces):
+        for order, i, units in share_class(by_class[c], pieces, kept):
             per_pool[pieces[i].pool].append((order, pieces[i].deadline_index, units))
     jobs: list[RawJob] = []
     kept_out: dict[int, int] = defaultdict(int)
     for p in sorted(per_pool):
-        made, out = split_pool(network.pools[p], per_pool[p], today)
+        made, out = split_pool(network.pools[p], per_pool[p], today, keep)
         jobs += made
         for order, units in out:
             kept_out[order.id] += units

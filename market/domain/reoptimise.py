@@ -132,7 +132,10 @@ def plan_reoptimisation(
     business_list = sorted(businesses, key=lambda b: b.id)
     by_id = {b.id: b for b in business_list}
     _check(order_list, offer_list, by_id)
-    batch = allocate_batch(order_list, business_list, today)
+    keep: dict[tuple[int, int], int] = defaultdict(int)
+    for o in offer_list:
+        keep[(o.order_id, o.business_id)] += o.quantity
+    batch = allocate_batch(order_list, business_list, today, keep=keep)
     order_of = {o.id: o for o in order_list}
 
     def km(order_id: int, business_id: int) -> int:

@@ -272,3 +272,33 @@ def test_a_batch_with_no_workshop_able_to_take_it_waits_whole():
     ):
         result = allocate_batch(orders, candidates, TODAY)  # Fars: due today, no room
         assert [(o.allocated, o.unallocated) for o in result.orders] == [(0, 5)]
+
+
+@pytest.mark.parametrize("held", [{1: 1, 2: 2}, {1: 2, 2: 1}])
+def test_units_held_are_kept_where_that_costs_nothing(held):
+    """Two Tehran orders of 60 (two kits: two classes), a workshop in Alborz and one in Qom each with
+    room for exactly 60 by the deadline: either pairing costs the same unit-km, and the one held
+    (``keep``) is the one made."""
+    bs = [Business(1, "alborz", 70, BOTH), Business(2, "qom", 70, BOTH)]  # 60 by day 6
+    os = [
+        OrderToMatch(1, KITS[0], 60, "tehran", TODAY + timedelta(days=7)),
+        OrderToMatch(2, KITS[1], 60, "tehran", TODAY + timedelta(days=7)),
+    ]
+    keep = {(order_id, business_id): 60 for order_id, business_id in held.items()}
+    result = allocate_batch(os, bs, TODAY, keep=keep)
+    assert {(j.order_id, j.business_id, j.quantity) for j in result.jobs} == {
+        (o, b, 60) for o, b in held.items()
+    }
+    assert placed(result) == placed(allocate_batch(os, bs, TODAY))
+
+
+@config
+@given(small_batches(lots=[1]), st.randoms(use_true_random=False))
+def test_keeping_held_units_never_costs_units_or_unit_km(batch, rng):
+    """Whatever is held (``keep``), the batch is still the best placement the brute force finds."""
+    os, bs = batch
+    keep = {(o.id, b.id): rng.randint(1, 3) for o in os for b in bs if rng.random() < 0.4}
+    result = allocate_batch(os, bs, TODAY, keep=keep)
+    assert result.exact
+    assert placed(result) == brute_best(os, bs, TODAY, lots=False)
+    check_batch(os, bs, result, TODAY)
