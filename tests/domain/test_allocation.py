@@ -302,3 +302,12 @@ def test_keeping_held_units_never_costs_units_or_unit_km(batch, rng):
     assert result.exact
     assert placed(result) == brute_best(os, bs, TODAY, lots=False)
     check_batch(os, bs, result, TODAY)
+
+
+def test_the_workshop_holding_units_keeps_them_before_a_less_utilized_one_gets_them():
+    needed_by = TODAY + timedelta(days=8)
+    busy = Business(1, "tehran", 70, BOTH, jobs=(Commitment(40, TODAY + timedelta(days=20)),))
+    idle = Business(2, "tehran", 70, BOTH)
+    os = [OrderToMatch(1, KITS[0], 30, "tehran", needed_by)]
+    result = allocate_batch(os, [busy, idle], TODAY, keep={(1, 1): 30})
+    assert [(j.business_id, j.quantity) for j in result.jobs] == [(1, 30)]
