@@ -8,8 +8,9 @@ withdraw and the jobs it would make, with units placed, unit-km and utilization 
 after. Nothing changes here: the service applies a plan under the round's locks, or does not.
 
 A plan moves something only when it is strictly better (more units placed, or as many at fewer
-unit-km); otherwise it is empty, so applying a plan and planning again moves nothing. An offer
-whose business would hold exactly the same units of the same order afterwards is kept, not moved.
+unit-km); otherwise it is empty, so applying an exact plan (``Plan.batch.exact``: the optimum) and
+planning again moves nothing. The batch keeps offers where they are whenever that costs nothing,
+and an offer whose business would hold the same units of the same order afterwards is not moved.
 """
 
 from __future__ import annotations

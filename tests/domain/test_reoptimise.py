@@ -1,6 +1,6 @@
 """Re-optimisation planning (``market.domain.reoptimise``): accepted work never moves, the plan is
 never worse than what it replaces, never overbooks, conserves every order, and planning again
-after applying it moves nothing."""
+after applying an exact plan moves nothing."""
 
 from __future__ import annotations
 
@@ -101,8 +101,10 @@ def test_a_plan_is_never_worse_never_overbooks_and_applying_it_is_final(batch, a
     plan = plan_reoptimisation(orders, offers, fixed, TODAY)
     check_plan(orders, offers, fixed, plan)
     again = plan_reoptimisation(orders, applied(plan, offers), fixed, TODAY)
-    assert again.moves == ()
     assert (again.units_placed_before, again.unit_km_before) == (plan.units_placed_after, plan.unit_km_after)
+    check_plan(orders, applied(plan, offers), fixed, again)  # moves only if strictly better
+    if plan.batch.exact:  # the first plan reached the optimum: nothing can be strictly better
+        assert again.moves == ()
 
 
 def test_the_plan_swaps_what_order_by_order_matching_placed_badly():
