@@ -12,7 +12,8 @@ import numpy as np
 from ortools.graph.python import min_cost_flow
 
 from . import geo
-from .matching import APPROVED, Business, OrderToMatch
+from .deadlines import production_deadline
+from .matching import Business, OrderToMatch, is_active
 
 SOURCE, SINK = 0, 1
 
@@ -74,7 +75,7 @@ def make_pools(businesses: Sequence[Business], orders: Sequence[OrderToMatch]) -
             declined[b].add(o.id)
     groups: dict[tuple[str, frozenset[str], frozenset[int]], list[Business]] = defaultdict(list)
     for b in businesses:
-        if b.status == APPROVED and not b.paused and b.weekly_capacity > 0 and b.kits:
+        if is_active(b) and b.kits:
             groups[(b.province, b.kits, frozenset(declined.get(b.id, ())))].append(b)
     ordered = sorted(groups.items(), key=lambda kv: min(b.id for b in kv[1]))
     return [Pool(province, kits, members, declined) for (province, kits, declined), members in ordered]
@@ -97,7 +98,13 @@ def member_room(pool: Pool, today: date) -> np.ndarray:
 _CODES = tuple(geo.DISTANCE_KM)
 _INDEX = {code: i for i, code in enumerate(_CODES)}
 _KM = np.array([[geo.DISTANCE_KM[a][b] for b in _CODES] for a in _CODES], dtype=np.int64)
-_TRANSIT = 1 + _KM // geo.TRANSIT_KM_PER_DAY
+_SOME_DAY = date(2000, 1, 1)
+#: days from a class's needed-by back to its production deadline at a business's province (rows)
+#: for each delivery province (columns): ``deadlines.production_deadline`` as a numpy table
+_LEAD = np.array(
+    [[(_SOME_DAY - production_deadline(_SOME_DAY, a, b)).days for b in _CODES] for a in _CODES],
+    dtype=np.int64,
+)
 
 
 class _Demand:
@@ -141,7 +148,7 @@ def _pool_chain(net: _Demand, pool: Pool, first_node: int, today: date) -> tuple
     """Add one pool's chain (one node per deadline of a class it may serve); return those classes
     and the node of each one's deadline."""
     row = _INDEX[pool.province]
-    due = net.needed_by - _TRANSIT[row, net.province]
+    due = net.needed_by - _LEAD[row, net.province]
     kits = [net.kit_index[k] for k in pool.kits if k in net.kit_index]
     mask = np.isin(net.kit, kits) & (due > net.today)
     if pool.declined:
@@ -183,7 +190,7 @@ def _kit_chains(
     """The kit chains of one province's pools that no order of the batch declined; return them and
     the next free node."""
     row = _INDEX[province]
-    due = net.needed_by - _TRANSIT[row, net.province]
+    due = net.needed_by - _LEAD[row, net.province]
     chains = []
     for kit in sorted(frozenset().union(*(pools[p].kits for p in shared))):
         if kit not in net.kit_index:

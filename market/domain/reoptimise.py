@@ -25,7 +25,7 @@ from . import geo
 from .allocation import BatchJob, BatchResult, allocate_batch
 from .capacity import Commitment
 from .errors import DomainError
-from .matching import APPROVED, Business, OrderToMatch
+from .matching import Business, OrderToMatch, is_active
 
 
 @dataclass(frozen=True, slots=True)
@@ -111,7 +111,7 @@ def _spread(businesses: Iterable[Business], added: dict[int, list[Commitment]], 
     values = [
         dataclasses.replace(b, jobs=(*b.jobs, *added.get(b.id, ()))).schedule.utilization(today)
         for b in businesses
-        if b.status == APPROVED and not b.paused and b.weekly_capacity > 0
+        if is_active(b)
     ]
     return max(values) - min(values) if values else 0.0
 

@@ -12,9 +12,11 @@ from hypothesis import strategies as st
 
 from market.domain import geo
 from market.domain.allocation import RULE_BATCH, RULE_BATCH_LAST_REMAINDER, allocate_batch
+from market.domain.allocation_flow import make_pools
 from market.domain.capacity import Commitment
 from market.domain.errors import DomainError, UnknownProvince
-from market.domain.matching import MAX_SPLITS, Business, OrderToMatch, match_order
+from market.domain.matching import MAX_SPLITS, Business, OrderToMatch, is_active, is_eligible, match_order
+from market.domain.states import APPROVED, BUSINESS_PENDING, SUSPENDED
 
 from .batch_checks import brute_best, check_batch
 from .reference import brute_feasible
@@ -45,7 +47,7 @@ def businesses(draw: st.DrawFn, most: int, capacities: list[int], lots: list[int
                 weekly_capacity=weekly,
                 kits=draw(st.sampled_from([BOTH, BOTH, frozenset(KITS[:1]), frozenset(KITS[1:])])),
                 min_lot=draw(st.sampled_from(lots)),
-                status=draw(st.sampled_from(["approved"] * 6 + ["pending"])),
+                status=draw(st.sampled_from([APPROVED] * 6 + [BUSINESS_PENDING, SUSPENDED])),
                 paused=draw(st.integers(0, 6)) == 0,
                 jobs=jobs,
             )
@@ -119,6 +121,21 @@ def test_with_lots_optimal_whenever_the_flow_splits_within_them(batch):
 def test_capacity_conservation_lots_declines_and_explanations(batch):
     os, bs = batch
     check_batch(os, bs, allocate_batch(os, bs, TODAY), TODAY)
+
+
+@config
+@given(batches())
+def test_pools_hold_the_active_workshops_and_serve_only_orders_they_are_eligible_for(batch):
+    """A pool's members may take work (``matching.is_active``), and every order the pool's arcs may
+    reach (its kit in the pool's kits, no member declined by it) is one each member is eligible for."""
+    os, bs = batch
+    pools = make_pools(bs, os)
+    members = [b for pool in pools for b in pool.members]
+    assert sorted(b.id for b in members) == [b.id for b in bs if is_active(b)]
+    for pool in pools:
+        for o in os:
+            reaches = o.kit in pool.kits and not any(b.id in o.declined_by for b in pool.members)
+            assert all(is_eligible(b, o) == reaches for b in pool.members)
 
 
 @config
