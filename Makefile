@@ -26,7 +26,7 @@ $(VENV)/.run-deps: requirements.txt | $(BIN)/python
 	$(INSTALL) -r requirements.txt
 	touch $@
 
-# tests/bench runs the benchmark, so the tests need its solver too (requirements-bench.txt)
+# tests/bench runs the benchmark, so the tests need its extras too (requirements-bench.txt)
 $(VENV)/.dev-deps: requirements.txt requirements-dev.txt requirements-bench.txt | $(BIN)/python
 	$(INSTALL) -r requirements.txt -r requirements-dev.txt -r requirements-bench.txt
 	touch $@ $(VENV)/.run-deps $(VENV)/.bench-deps

@@ -603,18 +603,197 @@ def benchmark(seed: int, businesses: int, orders: int, runs: int) -> Report:
     )
 
 
+# ------------------------------------------------------------------------------------------------
+# Batch allocation: the whole stream placed as one batch by market.domain.allocation (bench/README.md,
+# "Batch allocation"). Kept apart from the online benchmark above: it only reads its Report.
+# ------------------------------------------------------------------------------------------------
+
+TARGET_BATCH_PLACED_SHARE = 0.995
+TARGET_BATCH_UNIT_KM_RATIO = 1.05
+TARGET_BATCH_SECONDS = 10.0
+
+
+@dataclass(frozen=True)
+class BatchOutcome:
+    """What the batch allocator placed for the whole stream, and the figures it is held to."""
+
+    #: CPU seconds of ``allocate_batch`` (one call, single-threaded) and of its flow part alone
+    seconds: float
+    seconds_flow: float
+    units: int
+    unit_km: int
+    jobs: int
+    orders: int
+    exact: bool
+    #: units the relaxation places with every order's full quantity, and its optimum for exactly
+    #: the units the batch placed (per demand class)
+    relaxation_units: int
+    optimum_for_batch: int
+    gini_final: float
+    spread_final: float
+    overbooked: int
+    conserved: bool
+    network: tuple[int, int]
+
+
+def run_batch(market: Marketplace, problem: TransportationProblem, relaxation_units: int) -> BatchOutcome:
+    """Allocate every order of the stream as one batch at ``market.today`` and measure it."""
+    from market.domain.allocation import allocate_batch
+    from market.domain.allocation_flow import build_and_solve, make_pools
+
+    began = time.process_time()
+    result = allocate_batch(market.orders, market.active, market.today)
+    seconds = time.process_time() - began
+    began = time.process_time()
+    orders = sorted(market.orders, key=lambda o: o.id)
+    network = build_and_solve(make_pools(market.active, orders), orders, market.today)
+    seconds_flow = time.process_time() - began
+    added: dict[int, list[Commitment]] = defaultdict(list)
+    by_class: dict[DemandClass, int] = defaultdict(int)
+    order_of = {o.id: o for o in market.orders}
+    for job in result.jobs:
+        added[job.business_id].append(Commitment(job.quantity, job.due_date))
+        by_class[demand_class(order_of[job.order_id])] += job.quantity
+    final = [replace(b, jobs=(*b.jobs, *added[b.id])) for b in market.active]
+    utilization = [b.schedule.utilization(market.today) for b in final]
+    conserved = all(
+        o.allocated + o.unallocated == order_of[o.order_id].quantity and o.unallocated >= 0
+        for o in result.orders
+    ) and len(result.orders) == len(market.orders)
+    return BatchOutcome(
+        seconds=seconds,
+        seconds_flow=seconds_flow,
+        units=result.units_placed,
+        unit_km=result.unit_km,
+        jobs=len(result.jobs),
+        orders=len(market.orders),
+        exact=result.exact,
+        relaxation_units=relaxation_units,
+        optimum_for_batch=problem.solve(by_class).unit_km,
+        gini_final=gini(utilization),
+        spread_final=max(utilization) - min(utilization),
+        overbooked=sum(not b.schedule.is_feasible(market.today) for b in final),
+        conserved=conserved,
+        network=(network.nodes, network.arcs),
+    )
+
+
+def batch_report(market: Marketplace, report: Report | None) -> BatchOutcome:
+    """The batch outcome, reusing the online report's relaxation when there is one."""
+    problem = TransportationProblem(market)
+    if report is not None:
+        relaxation_units = report.best_for_all.units
+    else:
+        all_demand: dict[DemandClass, int] = defaultdict(int)
+        for order in market.orders:
+            all_demand[demand_class(order)] += order.quantity
+        relaxation_units = problem.solve(all_demand).units
+    return run_batch(market, problem, relaxation_units)
+
+
+def batch_figures(batch: BatchOutcome, report: Report | None) -> dict[str, object]:
+    """The batch's keys of the JSON line."""
+    engine_gini = round(report.engine.gini[-1], 4) if report else None
+    return {
+        "batch_units_placed": batch.units,
+        "batch_units_placed_share": round(batch.units / batch.relaxation_units, 4)
+        if batch.relaxation_units
+        else 1.0,
+        "batch_unit_km": batch.unit_km,
+        "batch_unit_km_optimum": batch.optimum_for_batch,
+        "batch_unit_km_ratio_to_optimum": _ratio(batch.unit_km, batch.optimum_for_batch),
+        "batch_gini_final": round(batch.gini_final, 4),
+        "gini_engine_final": engine_gini,
+        "batch_spread_final": round(batch.spread_final, 4),
+        "batch_jobs_per_order": round(batch.jobs / batch.orders, 3),
+        "batch_exact": batch.exact,
+        "batch_conserved": batch.conserved,
+        "batch_overbooked": batch.overbooked,
+        "batch_seconds": round(batch.seconds, 2),
+        "batch_seconds_flow": round(batch.seconds_flow, 2),
+        "batch_targets_met": all(met for _, met, _ in batch_targets(batch, report)),
+    }
+
+
+def batch_targets(batch: BatchOutcome, report: Report | None) -> list[tuple[str, bool, str]]:
+    share = batch.units / batch.relaxation_units if batch.relaxation_units else 1.0
+    ratio = _ratio(batch.unit_km, batch.optimum_for_batch)
+    targets = [
+        (
+            f"placed >= {TARGET_BATCH_PLACED_SHARE:.1%} of the relaxation",
+            share >= TARGET_BATCH_PLACED_SHARE,
+            f"{share:.4%}",
+        ),
+        (
+            f"unit-km <= {TARGET_BATCH_UNIT_KM_RATIO}x optimum",
+            ratio <= TARGET_BATCH_UNIT_KM_RATIO,
+            f"{ratio:.4f}",
+        ),
+        (
+            f"solve < {TARGET_BATCH_SECONDS:.0f} s CPU",
+            batch.seconds < TARGET_BATCH_SECONDS,
+            f"{batch.seconds:.2f} s",
+        ),
+        (
+            "no workshop overbooked, orders conserved",
+            not batch.overbooked and batch.conserved,
+            str(batch.overbooked),
+        ),
+    ]
+    if report is not None:
+        engine_gini = report.engine.gini[-1]
+        targets.append(
+            (
+                "final Gini <= engine's",
+                batch.gini_final <= engine_gini,
+                f"{batch.gini_final:.4f} vs {engine_gini:.4f}",
+            )
+        )
+    return targets
+
+
+def batch_table(batch: BatchOutcome, report: Report | None) -> str:
+    lines = [
+        "",
+        f"Batch allocation (the whole stream as one batch; {batch.network[0]:,} nodes, "
+        f"{batch.network[1]:,} arcs):",
+        f"  units placed {batch.units:,} of {batch.relaxation_units:,} the relaxation places",
+        f"  unit-km {batch.unit_km:,}, optimum for the same units {batch.optimum_for_batch:,}",
+        f"  jobs {batch.jobs:,}; the jobs are the flow itself (no lot moved a unit): "
+        + ("yes" if batch.exact else "no"),
+        f"  final utilization Gini {batch.gini_final:.4f}, spread {batch.spread_final:.3f}",
+        f"  CPU seconds {batch.seconds:.2f} (of which pools, network and solve {batch.seconds_flow:.2f})",
+        "Batch targets:",
+    ]
+    lines += [
+        f"  {name:40}{'met' if met else 'NOT met':>8}   {text}"
+        for name, met, text in batch_targets(batch, report)
+    ]
+    return "\n".join(lines)
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--seed", type=int, default=DEFAULT_SEED, help="generator seed (%(default)s)")
     parser.add_argument("--businesses", type=int, default=1000, help="businesses, at least 4 (%(default)s)")
     parser.add_argument("--orders", type=int, default=10_000, help="orders, at least 4 (%(default)s)")
     parser.add_argument("--runs", type=int, default=3, help="timed runs per algorithm (%(default)s)")
+    batch_mode = parser.add_mutually_exclusive_group()
+    batch_mode.add_argument("--no-batch", action="store_true", help="skip the batch allocation")
+    batch_mode.add_argument("--batch-only", action="store_true", help="only the batch allocation")
     args = parser.parse_args(argv)
     if args.businesses < 4 or args.orders < len(CHECKPOINTS) or args.runs < 1:
         parser.error("need --businesses >= 4 (one per cluster province), --orders >= 4 and --runs >= 1")
-    report = benchmark(args.seed, args.businesses, args.orders, args.runs)
-    print(report.table())
-    print(json.dumps(report.figures()))
+    report = None if args.batch_only else benchmark(args.seed, args.businesses, args.orders, args.runs)
+    figures = {} if report is None else report.figures()
+    if report is not None:
+        print(report.table())
+    if not args.no_batch:
+        market = report.market if report else generate(args.seed, args.businesses, args.orders)
+        batch = batch_report(market, report)
+        print(batch_table(batch, report))
+        figures |= batch_figures(batch, report)
+    print(json.dumps(figures))
     return 0
 
 

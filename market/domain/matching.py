@@ -140,10 +140,17 @@ def ineligibility(business: Business, order: OrderToMatch) -> str | None:
     return None
 
 
+def is_active(business: Business) -> bool:
+    """Whether a business may take any work at all: approved, not paused, with weekly capacity. The
+    part of :func:`is_eligible` that is the same for every order (the batch allocator pools
+    workshops by it, then keeps each order to the kit and the declines)."""
+    return business.weekly_capacity > 0 and business.status == APPROVED and not business.paused
+
+
 def is_eligible(business: Business, order: OrderToMatch) -> bool:
     """Whether a business may receive offers for this order at all (before capacity): the rule
     every caller asks, the engine included."""
-    return business.weekly_capacity > 0 and ineligibility(business, order) is None
+    return is_active(business) and ineligibility(business, order) is None
 
 
 def validate_order(order: OrderToMatch, today: date, max_splits: int = MAX_SPLITS) -> None:

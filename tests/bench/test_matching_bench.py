@@ -171,3 +171,23 @@ def test_gini() -> None:
     assert gini([0.5, 0.5, 0.5]) == 0
     assert gini([0.0, 0.0, 0.0]) == 0
     assert gini([0.0, 0.0, 1.0]) == pytest.approx(2 / 3)
+
+
+BATCH_KEYS = {
+    "batch_units_placed_share",
+    "batch_unit_km_ratio_to_optimum",
+    "batch_gini_final",
+    "gini_engine_final",
+    "batch_seconds",
+    "batch_overbooked",
+}
+
+
+def test_batch_mode_is_in_the_default_run_on_the_same_footing(figures: dict[str, object]) -> None:
+    """The batch places no more than the relaxation, never beats its optimum for the same units,
+    overbooks nobody and conserves every order."""
+    assert figures.keys() >= BATCH_KEYS
+    assert 0 < figures["batch_units_placed_share"] <= 1
+    assert figures["batch_unit_km_ratio_to_optimum"] >= 0.999
+    assert figures["batch_overbooked"] == 0
+    assert figures["batch_conserved"] is True
