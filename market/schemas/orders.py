@@ -12,7 +12,9 @@ class OrderIn(StrictSchema):
     quantity = StrictInteger(required=True, validate=validate.Range(min=1, max=1_000_000))
     delivery_province = province_field(required=True)
     delivery_address = text(500, required=True)
-    needed_by = fields.Date(required=True)
+    needed_by = fields.Date(
+        required=True, metadata={"description": "At least 1 day and at most 365 days ahead (422 otherwise)."}
+    )
     note = text(2000)
 
 

@@ -21,6 +21,9 @@ from ..tasks import enqueue
 from .common import audit, lock_order, move_job, now, refresh_order_status, today
 
 MATCH_ORDER = "workers.jobs.match_order"
+#: the furthest ``needed_by`` an order may name: the programme plans a year ahead, and dates far
+#: beyond it only hold capacity (and once broke the pages' calendar)
+MAX_DAYS_AHEAD = 365
 REMATCH_WAITING = "workers.jobs.rematch_waiting"
 
 
@@ -56,7 +59,7 @@ def create(
     """Post an order and start its matching. Returns the status and body of the answer, which is
     the first answer again when the same ``Idempotency-Key`` and body come back within 24 h.
 
-    :raises Invalid: unknown or withdrawn kit, a date too soon, a key reused with another body.
+    :raises Invalid: unknown or withdrawn kit, a date too soon or too far, a key reused with another body.
     """
     print_ = fingerprint(data)
     if idempotency_key:
@@ -70,6 +73,9 @@ def create(
     earliest = today() + timedelta(days=1)
     if data["needed_by"] < earliest:
         raise Invalid.field("needed_by", f"Must be {earliest.isoformat()} or later.")
+    latest = today() + timedelta(days=MAX_DAYS_AHEAD)
+    if data["needed_by"] > latest:
+        raise Invalid.field("needed_by", f"Must be {latest.isoformat()} or earlier (at most a year ahead).")
     moment = now()
     order = Order(
         buyer_id=buyer.id,

@@ -47,8 +47,13 @@ def new_order() -> Any:
     if form.validate_on_submit():
         needed_by = i18n.parse_date(form.needed_by.data or "")
         earliest = today() + timedelta(days=1)
+        latest = today() + timedelta(days=orders.MAX_DAYS_AHEAD)
         if needed_by is not None and needed_by < earliest:
             form.needed_by.errors = [_("Choose %(date)s or later.", date=i18n.format_date(earliest))]
+        elif needed_by is not None and needed_by > latest:
+            form.needed_by.errors = [
+                _("Choose %(date)s or earlier: at most a year ahead.", date=i18n.format_date(latest))
+            ]
         else:
             data = {
                 "kit": form.kit.data,
