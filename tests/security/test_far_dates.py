@@ -40,7 +40,7 @@ def test_the_api_refuses_a_date_more_than_a_year_ahead(api: ApiClient, clock: Cl
     assert api.order(buyer, clock, days=365)["needed_by"] == (today + timedelta(days=365)).isoformat()
 
 
-def test_the_order_form_refuses_a_date_more_than_a_year_ahead(app: Flask, api: ApiClient, clock: Clock) -> None:
+def test_the_order_form_refuses_a_date_more_than_a_year_ahead(app: Flask, api: ApiClient) -> None:
     buyer = api.buyer()
     pages = signed_in(app, buyer)
     form = {
