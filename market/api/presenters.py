@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from ..domain import states
-from ..models import Business, Job, Order
+from ..models import Business, Job, Order, User
 from ..services.businesses import BusinessFigures
 from ..services.common import tally
 
@@ -79,6 +79,21 @@ def job(j: Job) -> dict[str, Any]:
             for e in j.events
         ],
     }
+
+
+def job_for(viewer: User, j: Job) -> dict[str, Any]:
+    """The job as ``viewer`` may see it. The job's business and admins see everything; the order's
+    buyer sees status, quantities and dates, without ``match`` (other workshops' free capacity and
+    utilization), with ``events`` as status and time only (no actor, no reason) and no
+    ``closed_reason``: a workshop's figures and reasons are its own."""
+    full = job(j)
+    if viewer.role == "admin" or (viewer.role == "business" and j.business.owner_id == viewer.id):
+        return full
+    del full["match"], full["closed_reason"]
+    full["events"] = [
+        {"at": e["at"], "from_status": e["from_status"], "to_status": e["to_status"]} for e in full["events"]
+    ]
+    return full
 
 
 def business(b: Business, figures: BusinessFigures | None = None) -> dict[str, Any]:
