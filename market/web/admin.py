@@ -27,7 +27,7 @@ from ..errors import Conflict
 from ..models import BUSINESS_STATUSES, Job
 from ..services import businesses, jobs, orders, stats
 from ..services.common import now, tally, today
-from . import bp, i18n, province_name
+from . import bp, common, i18n, province_name
 from .auth import safe_next
 from .common import kit_choices, owner_group_label, province_choices, role_required, status_label, user
 from .forms import (
@@ -91,7 +91,7 @@ def business_status_label(value: str) -> str:
 
 
 def page_number() -> int:
-    return max(1, request.args.get("page", 1, type=int) or 1)
+    return common.page_number()
 
 
 def pick(value: str | None, allowed: Iterable[str]) -> str | None:
@@ -352,7 +352,7 @@ def job_filters(form: JobFilterForm) -> dict[str, Any]:
     business = form.business.data or ""
     return {
         "status": pick(form.status.data, states.JOB_STATUSES),
-        "business_id": int(business) if business.isdigit() else None,
+        "business_id": common.id_filter(business),
         "late": bool(form.late.data),
     }
 

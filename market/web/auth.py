@@ -26,8 +26,10 @@ def home_for(role: str) -> str:
 
 
 def safe_next(target: str | None) -> str | None:
-    """Only a path on this site (no scheme, no host) may be a redirect target."""
-    if not target:
+    """Only a path on this site (no scheme, no host) may be a redirect target; one holding a
+    control character (a CR/LF would split the Location header), a space or a backslash (which
+    browsers read as a slash: ``/\\evil.example``) is refused too."""
+    if not target or any(ch.isspace() or ch == "\\" or not ch.isprintable() for ch in target):
         return None
     parts = urlsplit(target)
     if parts.scheme or parts.netloc or not target.startswith("/") or target.startswith("//"):

@@ -14,7 +14,7 @@ from ..models import Order
 from ..services import jobs, orders
 from ..services.common import tally, today
 from . import bp, i18n
-from .common import kit_choices, province_choices, role_required, user
+from .common import kit_choices, page_number, province_choices, role_required, user
 from .forms import DeliverForm, OrderForm, ReasonForm
 
 PER_PAGE = 20
@@ -23,7 +23,7 @@ PER_PAGE = 20
 @bp.get("/orders")
 @role_required("buyer")
 def my_orders() -> Any:
-    page = max(1, request.args.get("page", 1, type=int))
+    page = page_number()
     items, total = orders.listing(user(), {}, page, PER_PAGE)
     return render_template(
         "buyer/orders.html", orders=items, total=total, page=page, per_page=PER_PAGE, tally=tally
