@@ -14,10 +14,11 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
 from ..auth import token_digest
-from ..errors import Conflict, Unauthorized
+from ..errors import Conflict, Invalid, Unauthorized
 from ..extensions import db
 from ..models import ApiToken, User
 from .common import audit, now
+from .passwords import weakness
 
 
 def hasher() -> PasswordHasher:
@@ -49,7 +50,9 @@ def register(data: dict[str, Any], *, role: str | None = None, actor: User | Non
     """Create an account.
 
     :raises Conflict: if the email is taken, whatever its case.
+    :raises Invalid: a password that is common or easy to guess.
     """
+    check_strength(data["password"], data["email"], data.get("name"))
     email = normalize_email(data["email"])
     if find_by_email(email) is not None:
         raise Conflict("An account with this email already exists.")
@@ -72,6 +75,13 @@ def register(data: dict[str, Any], *, role: str | None = None, actor: User | Non
     audit(actor or user, "user.registered", "user", user.id, role=user.role)
     db.session.commit()
     return user
+
+
+def check_strength(password: str, *user_inputs: str | None) -> None:
+    """:raises Invalid: for a password that is common or easy to guess, saying why."""
+    reason = weakness(password, user_inputs)
+    if reason is not None:
+        raise Invalid.field("password", reason)
 
 
 def check_password(email: str, password: str) -> User | None:
@@ -121,6 +131,7 @@ def create_admin(email: str, password: str, name: str = "Administrator") -> User
     user = find_by_email(email)
     if user is None:
         return register({"email": email, "password": password, "name": name}, role="admin")
+    check_strength(password, email, name)
     user.role = "admin"
     user.password_hash = hasher().hash(password)
     audit(None, "user.made_admin", "user", user.id)

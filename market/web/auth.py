@@ -9,7 +9,7 @@ from flask import current_app, redirect, render_template, request, session, url_
 from flask_babel import gettext as _
 from flask_login import current_user, login_user, logout_user
 
-from ..errors import Conflict
+from ..errors import Conflict, Invalid
 from ..extensions import db, limiter
 from ..services import accounts, catalog
 from . import bp, i18n
@@ -60,6 +60,9 @@ def signup() -> Any:
             new = accounts.register(data)
         except Conflict:
             form.email.errors = [*form.email.errors, _("An account with this email already exists.")]
+        except Invalid as err:  # the form checks the same rules first; this names the field
+            field = getattr(form, next(iter(err.errors or {"password": []})), form.password)
+            field.errors = [*field.errors, _("This value cannot be accepted.")]
         else:
             login_user(new)
             return redirect(home_for(new.role))

@@ -25,9 +25,14 @@ from wtforms.validators import InputRequired, Length, Optional, Regexp, Validati
 from wtforms.widgets import CheckboxInput, ListWidget, TextInput
 
 from ..models import OWNER_GROUPS
+from ..services.passwords import weakness
 from .i18n import number, parse_date
 
 REQUIRED = _l("This field is required.")
+WEAK_PASSWORD = _l(
+    "This password is too common or too easy to guess: choose a longer phrase of unrelated words "
+    "that you do not use elsewhere."
+)
 # the same rule as the API's (marshmallow's Email accepts what this accepts, give or take exotic forms)
 EMAIL = Regexp(r"^[^@\s]+@[^@\s]+\.[^@\s]+$", message=_l("Enter a valid email address."))
 PHONE = Regexp(r"^\+?[0-9۰-۹][0-9۰-۹ ()-]{4,31}$", message=_l("Use digits, spaces, + ( ) - only."))
@@ -98,6 +103,11 @@ class SignupForm(FlaskForm):
     )
     organization = StringField(_l("Organization"), [Optional(), Length(max=200)])
     phone = StringField(_l("Phone (optional)"), [Optional(), PHONE])
+
+    def validate_password(self, field: PasswordField) -> None:
+        """The service's rule (common or easy to guess), said in the visitor's language."""
+        if field.data and weakness(field.data, [self.email.data, self.name.data]) is not None:
+            raise ValidationError(WEAK_PASSWORD)
 
 
 class SigninForm(FlaskForm):
