@@ -33,6 +33,15 @@ class BusinessPatch(StrictSchema):
 
 class SuspendIn(StrictSchema):
     reason = text(500)
+    jobs = fields.String(
+        load_default="keep",
+        validate=validate.OneOf(["keep", "cancel"]),
+        metadata={
+            "description": "Its accepted and in-production jobs: `keep` them with it (default; it cannot "
+            "progress or ship them while suspended) or `cancel` them and re-match their units. Open "
+            "offers are withdrawn either way."
+        },
+    )
 
 
 class BusinessArgs(PageArgs):

@@ -35,9 +35,10 @@ from .forms import (
     BusinessFilterForm,
     JobFilterForm,
     OrderFilterForm,
-    ReasonForm,
     ReassignForm,
+    SuspendForm,
 )
+from .suspension import suspended_message
 
 PER_PAGE = 20
 EXPIRING_WITHIN = timedelta(hours=12)
@@ -263,7 +264,7 @@ def admin_businesses() -> Any:
         page=page,
         per_page=PER_PAGE,
         filters=active_filters(filters),
-        suspend_forms={b.id: ReasonForm(prefix=f"b{b.id}") for b in items if b.status != "suspended"},
+        suspend_forms={b.id: SuspendForm(prefix=f"b{b.id}") for b in items if b.status != "suspended"},
         business_status_label=business_status_label,
     )
 
@@ -283,16 +284,16 @@ def approve_business(business_id: int) -> Any:
 @bp.post("/admin/businesses/<int:business_id>/suspend")
 @role_required("admin")
 def suspend_business(business_id: int) -> Any:
-    form = ReasonForm(prefix=f"b{business_id}")
+    form = SuspendForm(prefix=f"b{business_id}")
     if not form.validate_on_submit():
         flash(_("Write the reason in at most 500 characters."), "error")
         return back("web.admin_businesses")
     try:
-        b = businesses.suspend(user(), business_id, (form.reason.data or "").strip() or None)
+        b = businesses.suspend(user(), business_id, (form.reason.data or "").strip() or None, form.jobs.data)
     except IllegalTransition as err:
         flash(_("This workshop is %(status)s already.", status=business_status_label(err.current)), "error")
     else:
-        flash(_("%(name)s is suspended: its open offers went back to matching.", name=b.name), "success")
+        flash(suspended_message(b.name, form.jobs.data), "success")
     return back("web.admin_businesses")
 
 

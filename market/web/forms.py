@@ -161,6 +161,19 @@ class ReasonForm(FlaskForm):
     reason = StringField(_l("Reason (optional)"), [Optional(), Length(max=500)])
 
 
+class SuspendForm(ReasonForm):
+    """Suspend a workshop: a reason, and what becomes of the work it has accepted."""
+
+    jobs = RadioField(
+        _l("Its accepted and in-production jobs"),
+        choices=[
+            SelectChoice("keep", _l("Keep them with the workshop (it cannot work on them while suspended)")),
+            SelectChoice("cancel", _l("Cancel them and match their kits to other workshops")),
+        ],
+        default="keep",  # a form without the choice (an older page) keeps them, as before
+    )
+
+
 class ProgressForm(FlaskForm):
     units_done = PersianIntegerField(_l("Kits made so far"), whole_number(0, 1_000_000))
 
