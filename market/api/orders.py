@@ -20,9 +20,11 @@ def idempotency_key() -> str | None:
     if key is None:
         return None
     key = key.strip()
-    if not 1 <= len(key) <= 200:
+    # printable ASCII only: a NUL would reach the database (an error on PostgreSQL)
+    if not 1 <= len(key) <= 200 or not (key.isascii() and key.isprintable()):
         raise Invalid(
-            "Idempotency-Key must be 1 to 200 characters.", {"Idempotency-Key": ["1 to 200 characters"]}
+            "Idempotency-Key must be 1 to 200 printable ASCII characters.",
+            {"Idempotency-Key": ["1 to 200 printable ASCII characters"]},
         )
     return key
 

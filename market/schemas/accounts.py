@@ -3,11 +3,11 @@ from __future__ import annotations
 from marshmallow import Schema, fields, validate
 
 from ..models import LOCALES
-from .common import Phone, StrictSchema, text
+from .common import EmailAddress, Phone, StrictSchema, text
 
 
 class RegisterIn(StrictSchema):
-    email = fields.Email(required=True, validate=validate.Length(max=254))
+    email = EmailAddress(required=True, validate=validate.Length(max=254))
     password = fields.String(
         required=True,
         validate=validate.Length(min=12, max=200, error="Use 12 to 200 characters."),

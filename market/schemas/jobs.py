@@ -26,7 +26,7 @@ class ShipIn(StrictSchema):
 
 class DeliverIn(StrictSchema):
     received_quantity = StrictInteger(required=True, validate=validate.Range(min=0, max=1_000_000))
-    note = text(2000)
+    note = text(2000, multiline=True)
 
 
 class ReassignIn(StrictSchema):

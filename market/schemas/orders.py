@@ -11,11 +11,11 @@ class OrderIn(StrictSchema):
     kit = fields.String(required=True, validate=KIT_CODE)
     quantity = StrictInteger(required=True, validate=validate.Range(min=1, max=1_000_000))
     delivery_province = province_field(required=True)
-    delivery_address = text(500, required=True)
+    delivery_address = text(500, required=True, multiline=True)
     needed_by = fields.Date(
         required=True, metadata={"description": "At least 1 day and at most 365 days ahead (422 otherwise)."}
     )
-    note = text(2000)
+    note = text(2000, multiline=True)
 
 
 class CancelIn(StrictSchema):

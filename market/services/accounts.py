@@ -14,6 +14,7 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
 from ..auth import token_digest
+from ..domain.text import TextRefused, clean_name, clean_text, normalize_email
 from ..errors import Conflict, Invalid, Unauthorized
 from ..extensions import db
 from ..models import ApiToken, User
@@ -38,30 +39,51 @@ def _dummy_hash(h: PasswordHasher) -> str:
     return h.hash("not a real password, only for timing")
 
 
-def normalize_email(email: str) -> str:
-    return email.strip().lower()
-
-
 def find_by_email(email: str) -> User | None:
-    return db.session.scalar(select(User).where(User.email == normalize_email(email)))
+    """The account of this address in its stored form; None for no account, or for text that is
+    no address at all (it never reaches the database: a NUL would be an error on PostgreSQL)."""
+    try:
+        normalized = normalize_email(email)
+    except TextRefused:
+        return None
+    return db.session.scalar(select(User).where(User.email == normalized))
+
+
+def _clean(data: dict[str, Any]) -> tuple[str, str, str | None]:
+    """The email, name and organization in their stored forms (the API's schema did this already;
+    pages and the command line come here with what was typed).
+
+    :raises Invalid: naming the field.
+    """
+    try:
+        email = normalize_email(data["email"])
+    except TextRefused as err:
+        raise Invalid.field("email", str(err)) from None
+    try:
+        name = clean_name(data["name"])
+        organization = clean_text(data["organization"]) if data.get("organization") else None
+    except TextRefused as err:
+        raise Invalid.field("name", str(err)) from None
+    return email, name, organization or None
 
 
 def register(data: dict[str, Any], *, role: str | None = None, actor: User | None = None) -> User:
     """Create an account.
 
-    :raises Conflict: if the email is taken, whatever its case.
-    :raises Invalid: a password that is common or easy to guess.
+    :raises Conflict: if the email is taken, whatever its case or lookalike form.
+    :raises Invalid: a password that is common or easy to guess; an email, name or organization the
+        text rule refuses.
     """
-    check_strength(data["password"], data["email"], data.get("name"))
-    email = normalize_email(data["email"])
+    email, name, organization = _clean(data)
+    check_strength(data["password"], email, name)
     if find_by_email(email) is not None:
         raise Conflict("An account with this email already exists.")
     user = User(
         email=email,
         password_hash=hasher().hash(data["password"]),
-        name=data["name"].strip(),
+        name=name,
         role=role or data["role"],
-        organization=data.get("organization"),
+        organization=organization,
         phone=data.get("phone"),
         locale=data.get("locale") or "fa",
         created_at=now(),

@@ -3,7 +3,7 @@ the rules mirror the API's schemas, and the services check again whatever depend
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, ClassVar
 
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
@@ -24,6 +24,7 @@ from wtforms import (
 from wtforms.validators import InputRequired, Length, Optional, Regexp, ValidationError
 from wtforms.widgets import CheckboxInput, ListWidget, TextInput
 
+from ..domain import text as text_rule
 from ..models import OWNER_GROUPS
 from ..services.passwords import weakness
 from .i18n import number, parse_date
@@ -33,9 +34,47 @@ WEAK_PASSWORD = _l(
     "This password is too common or too easy to guess: choose a longer phrase of unrelated words "
     "that you do not use elsewhere."
 )
-# the same rule as the API's (marshmallow's Email accepts what this accepts, give or take exotic forms)
-EMAIL = Regexp(r"^[^@\s]+@[^@\s]+\.[^@\s]+$", message=_l("Enter a valid email address."))
 PHONE = Regexp(r"^\+?[0-9۰-۹][0-9۰-۹ ()-]{4,31}$", message=_l("Use digits, spaces, + ( ) - only."))
+
+
+class CleanText:
+    """The API's text rule (:mod:`market.domain.text`) for a page's field: the field's data becomes
+    the cleaned text, or the field says what is wrong in the visitor's language. ``name``: nothing
+    visible left is an error (a name, a city); else it is an empty field."""
+
+    MESSAGES: ClassVar[dict[str, Any]] = {
+        "control": _l("Remove the control characters (a line break, a NUL …) from this field."),
+        "format": _l(
+            "Remove the invisible formatting characters from this field "
+            "(a zero-width non-joiner is fine between two letters)."
+        ),
+        "blank": _l("Enter visible letters, not only spaces or invisible characters."),
+        "email": _l("Enter a valid email address."),
+        "email_ascii": _l("Write the part before @ in Latin letters, digits and . _ + -."),
+    }
+
+    def __init__(self, *, name: bool = False, multiline: bool = False, email: bool = False) -> None:
+        self.name, self.multiline, self.email = name, multiline, email
+
+    def __call__(self, form: FlaskForm, field: StringField) -> None:
+        if not isinstance(field.data, str) or not field.data:
+            return
+        try:
+            if self.email:
+                field.data = text_rule.normalize_email(field.data)
+                return
+            cleaned = text_rule.clean_text(field.data, multiline=self.multiline)
+        except text_rule.TextRefused as err:
+            raise ValidationError(self.MESSAGES[err.reason]) from None
+        if self.name and not cleaned:
+            raise ValidationError(self.MESSAGES["blank"])
+        field.data = cleaned
+
+
+NAME = CleanText(name=True)
+LINE = CleanText()
+LINES = CleanText(multiline=True)
+ADDRESS = CleanText(name=True, multiline=True)
 
 
 class InRange:
@@ -87,8 +126,8 @@ class MultiCheckboxField(SelectMultipleField):
 
 
 class SignupForm(FlaskForm):
-    name = StringField(_l("Your name"), [InputRequired(REQUIRED), Length(max=120)])
-    email = EmailField(_l("Email"), [InputRequired(REQUIRED), EMAIL, Length(max=254)])
+    name = StringField(_l("Your name"), [InputRequired(REQUIRED), NAME, Length(max=120)])
+    email = EmailField(_l("Email"), [InputRequired(REQUIRED), CleanText(email=True), Length(max=254)])
     password = PasswordField(
         _l("Password (at least 12 characters)"),
         [InputRequired(REQUIRED), Length(12, 200, _l("Use 12 to 200 characters."))],
@@ -101,7 +140,7 @@ class SignupForm(FlaskForm):
         ],
         validators=[InputRequired(_l("Choose one."))],
     )
-    organization = StringField(_l("Organization"), [Optional(), Length(max=200)])
+    organization = StringField(_l("Organization"), [Optional(), LINE, Length(max=200)])
     phone = StringField(_l("Phone (optional)"), [Optional(), PHONE])
 
     def validate_password(self, field: PasswordField) -> None:
@@ -119,9 +158,11 @@ class OrderForm(FlaskForm):
     kit = SelectField(_l("Kit"), validators=[InputRequired(REQUIRED)])
     quantity = PersianIntegerField(_l("Quantity"), whole_number(1, 1_000_000))
     delivery_province = SelectField(_l("Delivery province"), validators=[InputRequired(REQUIRED)])
-    delivery_address = TextAreaField(_l("Delivery address"), [InputRequired(REQUIRED), Length(max=500)])
+    delivery_address = TextAreaField(
+        _l("Delivery address"), [InputRequired(REQUIRED), ADDRESS, Length(max=500)]
+    )
     needed_by = StringField(_l("Needed by"), [InputRequired(REQUIRED)])
-    note = TextAreaField(_l("Note (optional)"), [Optional(), Length(max=2000)])
+    note = TextAreaField(_l("Note (optional)"), [Optional(), LINES, Length(max=2000)])
 
     def validate_needed_by(self, field: StringField) -> None:
         if parse_date(field.data or "") is None:
@@ -129,9 +170,9 @@ class OrderForm(FlaskForm):
 
 
 class BusinessForm(FlaskForm):
-    name = StringField(_l("Workshop name"), [InputRequired(REQUIRED), Length(max=200)])
+    name = StringField(_l("Workshop name"), [InputRequired(REQUIRED), NAME, Length(max=200)])
     province = SelectField(_l("Province"), validators=[InputRequired(REQUIRED)])
-    city = StringField(_l("City"), [InputRequired(REQUIRED), Length(max=120)])
+    city = StringField(_l("City"), [InputRequired(REQUIRED), NAME, Length(max=120)])
     owner_group = SelectField(
         _l("Who runs it"),
         choices=[SelectChoice(g) for g in OWNER_GROUPS],
@@ -147,7 +188,7 @@ class ProfileForm(FlaskForm):
     weekly_capacity = PersianIntegerField(_l("Kits per week (all kits together)"), whole_number(1, 100_000))
     min_lot = PersianIntegerField(_l("Smallest job you accept (kits)"), whole_number(1, 100_000))
     kits = MultiCheckboxField(_l("Kits you make"), validators=[InputRequired(_l("Choose at least one kit."))])
-    city = StringField(_l("City"), [InputRequired(REQUIRED), Length(max=120)])
+    city = StringField(_l("City"), [InputRequired(REQUIRED), NAME, Length(max=120)])
     phone = StringField(_l("Phone (optional)"), [Optional(), PHONE])
 
 
@@ -158,7 +199,7 @@ class PauseForm(FlaskForm):
 class ReasonForm(FlaskForm):
     """Decline, cancel, suspend: an optional reason."""
 
-    reason = StringField(_l("Reason (optional)"), [Optional(), Length(max=500)])
+    reason = StringField(_l("Reason (optional)"), [Optional(), LINE, Length(max=500)])
 
 
 class SuspendForm(ReasonForm):
@@ -179,13 +220,13 @@ class ProgressForm(FlaskForm):
 
 
 class ShipForm(FlaskForm):
-    carrier = StringField(_l("Carrier (optional)"), [Optional(), Length(max=120)])
-    tracking_code = StringField(_l("Tracking code (optional)"), [Optional(), Length(max=120)])
+    carrier = StringField(_l("Carrier (optional)"), [Optional(), LINE, Length(max=120)])
+    tracking_code = StringField(_l("Tracking code (optional)"), [Optional(), LINE, Length(max=120)])
 
 
 class DeliverForm(FlaskForm):
     received_quantity = PersianIntegerField(_l("Kits received"), whole_number(0, 1_000_000))
-    note = StringField(_l("Note (optional)"), [Optional(), Length(max=2000)])
+    note = StringField(_l("Note (optional)"), [Optional(), LINES, Length(max=2000)])
 
 
 class ReassignForm(FlaskForm):
