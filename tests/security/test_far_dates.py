@@ -79,7 +79,17 @@ def test_an_order_stored_with_a_far_date_breaks_no_page(app: Flask, api: ApiClie
         db.session.execute(update(Job).where(Job.order_id == order["id"]).values(due_date=FAR))
         db.session.commit()
     for actor, paths in (
-        (admin, ["/admin/orders", "/admin/jobs", f"/orders/{order['id']}", "/admin/export/orders.csv"]),
+        (
+            admin,
+            [
+                "/admin",
+                "/admin/orders",
+                "/admin/jobs",
+                f"/orders/{order['id']}",
+                "/admin/export/orders.csv",
+                "/admin/export/jobs.csv",
+            ],
+        ),
         (buyer, ["/orders", f"/orders/{order['id']}"]),
         (workshop, ["/workshop/offers", "/workshop", "/workshop/jobs"]),
     ):
