@@ -12,6 +12,7 @@ import json
 from typing import Any
 
 import flask
+from flask.json.provider import DefaultJSONProvider
 from flask_smorest import abort
 from webargs import core
 from webargs.flaskparser import FlaskParser, is_json_request
@@ -72,3 +73,11 @@ class SafeParser(FlaskParser):
             return loads(req.get_data(cache=True))
         except MalformedBody as err:
             abort(400, messages={"json": [str(err)]})
+
+
+class SafeJSONProvider(DefaultJSONProvider):
+    """Flask's own JSON reading (``request.get_json()``, which Flask-WTF uses for a JSON post to a
+    page) through :func:`loads`: a malformed body is a ValueError, which Flask answers with 400."""
+
+    def loads(self, s: str | bytes, **kwargs: Any) -> Any:
+        return loads(s.encode() if isinstance(s, str) else s)

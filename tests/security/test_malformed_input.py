@@ -132,3 +132,16 @@ def test_an_id_filter_in_digits_int_refuses_is_a_400(app: Flask, api: ApiClient,
     r = pages.get(f"/admin/jobs?business={workshop.business_id}")
     assert r.status_code == 200
     assert pages.get("/admin/jobs?business=").status_code == 200
+
+
+def test_a_malformed_json_post_to_a_page_is_a_400(app: Flask) -> None:
+    """Flask-WTF reads a JSON post through Flask's own JSON reading: it refuses the same bodies."""
+    from ..web.test_workshop_pages import Pages
+
+    pages = Pages(app)
+    token = pages.token("/signin")
+    for body in (DEEP_ARRAY, DEEP_OBJECT, '{"email": ' + "9" * 5000 + "}"):
+        r = pages.client.post(
+            "/signin", data=body, content_type="application/json", headers={"X-CSRFToken": token}
+        )
+        assert r.status_code == 400, r.status_code
