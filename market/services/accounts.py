@@ -14,7 +14,8 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
 from ..auth import token_digest
-from ..domain.text import TextRefused, clean_name, clean_text, normalize_email
+from ..domain import text as text_rule
+from ..domain.text import TextRefused, clean_name, clean_text
 from ..errors import Conflict, Invalid, Unauthorized
 from ..extensions import db
 from ..models import ApiToken, User
@@ -39,11 +40,20 @@ def _dummy_hash(h: PasswordHasher) -> str:
     return h.hash("not a real password, only for timing")
 
 
+def normalize_email(email: str) -> str:
+    """The stored form of an address (:func:`market.domain.text.normalize_email`), or, for text
+    that is no address, that text trimmed and lowercased (a key that matches no account)."""
+    try:
+        return text_rule.normalize_email(email)
+    except TextRefused:
+        return email.strip().lower()
+
+
 def find_by_email(email: str) -> User | None:
     """The account of this address in its stored form; None for no account, or for text that is
     no address at all (it never reaches the database: a NUL would be an error on PostgreSQL)."""
     try:
-        normalized = normalize_email(email)
+        normalized = text_rule.normalize_email(email)
     except TextRefused:
         return None
     return db.session.scalar(select(User).where(User.email == normalized))
@@ -56,14 +66,17 @@ def _clean(data: dict[str, Any]) -> tuple[str, str, str | None]:
     :raises Invalid: naming the field.
     """
     try:
-        email = normalize_email(data["email"])
+        email = text_rule.normalize_email(data["email"])
     except TextRefused as err:
         raise Invalid.field("email", str(err)) from None
     try:
         name = clean_name(data["name"])
-        organization = clean_text(data["organization"]) if data.get("organization") else None
     except TextRefused as err:
         raise Invalid.field("name", str(err)) from None
+    try:
+        organization = clean_text(data["organization"]) if data.get("organization") else None
+    except TextRefused as err:
+        raise Invalid.field("organization", str(err)) from None
     return email, name, organization or None
 
 
