@@ -138,8 +138,11 @@ def test_a_nul_anywhere_never_reaches_the_database(app: Flask, api: ApiClient, c
     assert r.status_code == 422 and "city" in r.get_json()["errors"], r.get_json()
     r = admin.post(f"/api/v1/businesses/{workshop.business_id}/suspend", json={"reason": "no\x00"})
     assert r.status_code == 422, r.get_json()
-    r = admin.get("/api/v1/orders?status=%00")
-    assert r.status_code == 422
+    for query in ("orders?status=%00", "admin/audit?action=%00", "admin/audit?entity=a%00"):
+        query = f"/api/v1/{query}"
+        r = admin.get(query)
+        assert r.status_code == 422, (query, r.status_code)
+    assert admin.get("/api/v1/admin/audit?action=business.suspended&entity=business").status_code == 200
 
 
 def test_the_signup_page_applies_the_same_rule_in_persian(app: Flask, api: ApiClient) -> None:
