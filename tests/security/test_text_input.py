@@ -143,6 +143,7 @@ def test_a_nul_anywhere_never_reaches_the_database(app: Flask, api: ApiClient, c
         r = admin.get(query)
         assert r.status_code == 422, (query, r.status_code)
     assert admin.get("/api/v1/admin/audit?action=business.suspended&entity=business").status_code == 200
+    assert admin.patch("/api/v1/kits/A%00B", json={"unit_price": 1}).status_code == 404
 
 
 def test_the_signup_page_applies_the_same_rule_in_persian(app: Flask, api: ApiClient) -> None:
