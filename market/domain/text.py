@@ -18,22 +18,26 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from typing import Any
+
+from ..limits import EMAIL_MAX
+from .errors import RuleBroken
 
 ZWNJ = "\u200c"
 #: letters that draw nothing: a name made of them (and spaces) is blank
 INVISIBLE_LETTERS = frozenset("\u115f\u1160\u3164\uffa0\u2800")
 MULTILINE_CONTROLS = frozenset("\n\t")
-EMAIL_MAX = 254
 _LOCAL = re.compile(r"^[a-z0-9!#$%&'*+/=?^_`{|}~-]+(\.[a-z0-9!#$%&'*+/=?^_`{|}~-]+)*$")
 _LABEL = re.compile(r"^(?!-)[a-z0-9-]{1,63}(?<!-)$")
 
 
-class TextRefused(ValueError):
+class TextRefused(RuleBroken):
     """Text that cannot be taken. ``reason`` is one of ``control``, ``format``, ``blank``,
-    ``email``, ``email_ascii``; ``str()`` is an English sentence."""
+    ``email``, ``email_ascii`` (the pages say each in their words); ``code`` and ``params`` are
+    the refusal's (:mod:`market.domain.refusals`), ``str()`` its English sentence."""
 
-    def __init__(self, reason: str, message: str) -> None:
-        super().__init__(message)
+    def __init__(self, reason: str, code: str, /, **params: Any) -> None:
+        super().__init__(code, **params)
         self.reason = reason
 
 
@@ -45,21 +49,17 @@ def _problem(text: str, multiline: bool) -> TextRefused | None:
     for i, ch in enumerate(text):
         category = unicodedata.category(ch)
         if category == "Cc" and not (multiline and ch in MULTILINE_CONTROLS):
-            return TextRefused("control", f"Control characters are not allowed (U+{ord(ch):04X}).")
+            return TextRefused("control", "text_control_char", char=f"{ord(ch):04X}")
         if category in ("Zl", "Zp") and not multiline:
-            return TextRefused("control", "Line breaks are not allowed here.")
+            return TextRefused("control", "text_line_break")
         if category in ("Cs", "Cn") or (category == "Co"):
-            return TextRefused("format", f"This character is not allowed (U+{ord(ch):04X}).")
+            return TextRefused("format", "text_char_not_allowed", char=f"{ord(ch):04X}")
         if category == "Cf":
             inside_word = (
                 ch == ZWNJ and 0 < i < len(text) - 1 and _is_letter(text[i - 1]) and _is_letter(text[i + 1])
             )
             if not inside_word:
-                return TextRefused(
-                    "format",
-                    f"Invisible formatting characters are not allowed (U+{ord(ch):04X}); "
-                    "a zero-width non-joiner only between two letters.",
-                )
+                return TextRefused("format", "text_format_char", char=f"{ord(ch):04X}")
     return None
 
 
@@ -87,7 +87,7 @@ def clean_name(value: str) -> str:
     """
     text = clean_text(value)
     if not text:
-        raise TextRefused("blank", "Enter a name with visible letters.")
+        raise TextRefused("blank", "name_blank")
     return text
 
 
@@ -99,18 +99,18 @@ def normalize_email(value: str) -> str:
     """
     text = unicodedata.normalize("NFKC", value)
     if any(unicodedata.category(ch) in ("Cc", "Cs") for ch in text):
-        raise TextRefused("control", "An email address cannot hold control characters.")
+        raise TextRefused("control", "email_control_char")
     # invisible characters would only make a lookalike of another address: they are dropped
     text = "".join(ch for ch in text if unicodedata.category(ch) != "Cf").strip().lower()
     local, at, domain = text.rpartition("@")
     if not at or not local or not domain or any(ch.isspace() for ch in text):
-        raise TextRefused("email", "Enter a valid email address.")
+        raise TextRefused("email", "email_invalid")
     if not local.isascii():
-        raise TextRefused("email_ascii", "The part before @ must be in Latin letters, digits and . _ + -.")
+        raise TextRefused("email_ascii", "email_local_not_ascii")
     try:
         ascii_domain = domain.rstrip(".").encode("idna").decode("ascii").lower()
     except UnicodeError:
-        raise TextRefused("email", "The part after @ is not a valid domain name.") from None
+        raise TextRefused("email", "email_domain_invalid") from None
     labels = ascii_domain.split(".")
     if (
         not _LOCAL.match(local)
@@ -119,8 +119,8 @@ def normalize_email(value: str) -> str:
         or not all(_LABEL.match(label) for label in labels)
         or labels[-1].isdigit()
     ):
-        raise TextRefused("email", "Enter a valid email address.")
+        raise TextRefused("email", "email_invalid")
     address = f"{local}@{ascii_domain}"
     if len(address) > EMAIL_MAX:
-        raise TextRefused("email", f"An email address has at most {EMAIL_MAX} characters.")
+        raise TextRefused("email", "email_too_long", max=EMAIL_MAX)
     return address

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from marshmallow import RAISE, Schema, ValidationError, fields, validate
 
+from .. import limits
 from ..domain import geo
 from ..domain.text import TextRefused, clean_text, normalize_email
 
@@ -19,6 +20,15 @@ class ErrorOut(Schema):
     message = fields.String(required=True)
     code = fields.Integer(required=True)
     errors = fields.Dict(keys=fields.String(), values=fields.List(fields.String()))
+
+
+class PageOut(Schema):
+    """One page of a list: its ``items`` (each list declares them), how many there are in all,
+    the page and its size."""
+
+    total = fields.Integer()
+    page = fields.Integer()
+    per_page = fields.Integer()
 
 
 class StrictSchema(Schema):
@@ -99,7 +109,7 @@ class Phone(Trimmed):
 
     def __init__(self, **kwargs: object) -> None:
         super().__init__(
-            validate=validate.Regexp(r"^\+?[0-9][0-9 ()-]{4,31}$", error="Use digits, spaces, + ( ) - only."),
+            validate=validate.Regexp(limits.PHONE_PATTERN, error="Use digits, spaces, + ( ) - only."),
             **kwargs,
         )
 

@@ -2,24 +2,30 @@ from __future__ import annotations
 
 from marshmallow import Schema, fields, validate
 
+from .. import limits
 from ..domain import states
+from ..domain.deadlines import MAX_LEAD_DAYS, MIN_LEAD_DAYS
 from .catalog import KIT_CODE
-from .common import PageArgs, StrictInteger, StrictSchema, province_field, text
+from .common import PageArgs, PageOut, StrictInteger, StrictSchema, province_field, text
 
 
 class OrderIn(StrictSchema):
     kit = fields.String(required=True, validate=KIT_CODE)
-    quantity = StrictInteger(required=True, validate=validate.Range(min=1, max=1_000_000))
+    quantity = StrictInteger(required=True, validate=validate.Range(min=1, max=limits.QUANTITY_MAX))
     delivery_province = province_field(required=True)
-    delivery_address = text(500, required=True, multiline=True)
+    delivery_address = text(limits.ADDRESS_MAX, required=True, multiline=True)
     needed_by = fields.Date(
-        required=True, metadata={"description": "At least 1 day and at most 365 days ahead (422 otherwise)."}
+        required=True,
+        metadata={
+            "description": f"At least {MIN_LEAD_DAYS} day and at most {MAX_LEAD_DAYS} days ahead "
+            "(422 otherwise)."
+        },
     )
-    note = text(2000, multiline=True)
+    note = text(limits.NOTE_MAX, multiline=True)
 
 
 class CancelIn(StrictSchema):
-    reason = text(500)
+    reason = text(limits.REASON_MAX)
 
 
 class OrderArgs(PageArgs):
@@ -31,8 +37,8 @@ class OrderArgs(PageArgs):
 class OrderJobOut(Schema):
     id = fields.Integer()
     business_id = fields.Integer()
-    business_name = fields.String()
-    province = fields.String()
+    business_name = fields.String(attribute="business.name")
+    province = fields.String(attribute="business.province")
     quantity = fields.Integer()
     status = fields.String()
     units_done = fields.Integer()
@@ -45,9 +51,11 @@ class OrderJobOut(Schema):
 
 
 class OrderOut(Schema):
+    """An order; the figures derived from its jobs come from ``api.presenters.order``."""
+
     id = fields.Integer()
     buyer_id = fields.Integer()
-    kit = fields.String()
+    kit = fields.String(attribute="kit.code")
     quantity = fields.Integer()
     delivery_province = fields.String()
     delivery_address = fields.String()
@@ -66,8 +74,5 @@ class OrderOut(Schema):
     jobs = fields.List(fields.Nested(OrderJobOut))
 
 
-class OrderList(Schema):
+class OrderList(PageOut):
     items = fields.List(fields.Nested(OrderOut))
-    total = fields.Integer()
-    page = fields.Integer()
-    per_page = fields.Integer()

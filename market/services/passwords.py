@@ -14,6 +14,8 @@ from collections.abc import Iterable
 
 from zxcvbn import zxcvbn
 
+from ..domain import refusals
+
 #: zxcvbn's scores: 0 too guessable … 4 very unguessable; 3 = "safely unguessable" (≥ 10^8 guesses)
 MIN_SCORE = 3
 #: zxcvbn's work grows fast with length (seconds at 200 random characters); what a password adds past
@@ -22,7 +24,14 @@ SCORED_LENGTH = 72
 
 
 def weakness(password: str, user_inputs: Iterable[str | None] = ()) -> str | None:
-    """Why ``password`` is too easy to guess (an English sentence), or None when it is not.
+    """Why ``password`` is too easy to guess (an English sentence), or None when it is not."""
+    detail = guessable(password, user_inputs)
+    return None if detail is None else refusals.english("password_weak", {"detail": detail})
+
+
+def guessable(password: str, user_inputs: Iterable[str | None] = ()) -> str | None:
+    """None when ``password`` is hard to guess; else the ``detail`` param of the ``password_weak``
+    refusal (zxcvbn's warning in brackets, or "").
 
     ``user_inputs`` (the email, the name) count as known words: ``zahra.karimi2026`` is weak for
     Zahra Karimi.
@@ -36,8 +45,4 @@ def weakness(password: str, user_inputs: Iterable[str | None] = ()) -> str | Non
     if result["score"] >= MIN_SCORE:
         return None
     warning = result["feedback"]["warning"]
-    detail = f" ({warning.rstrip('.')})" if warning else ""
-    return (
-        f"This password is too common or too easy to guess{detail}: choose a longer phrase of "
-        "unrelated words that you do not use elsewhere."
-    )
+    return f" ({warning.rstrip('.')})" if warning else ""

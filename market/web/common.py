@@ -6,14 +6,13 @@ import functools
 from collections.abc import Callable
 from typing import Any, TypeVar
 
-from flask import abort, flash, request
+from flask import abort, request
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required
 from wtforms import SelectChoice
 
-from ..domain import geo
-from ..errors import ServiceError
+from ..domain import geo, states
 from ..models import User
 from ..schemas.common import MAX_ID
 from ..services import catalog
@@ -49,6 +48,14 @@ OWNER_GROUP_LABELS = {
 
 def status_label(value: str) -> str:
     return str(STATUS_LABELS.get(value, value))
+
+
+def business_status_label(value: str) -> str:
+    """A workshop's status: "pending" reads "waiting to be matched" for an order, but a workshop
+    waits for an admin's approval."""
+    if value == states.BUSINESS_PENDING:
+        return _("waiting for approval")
+    return status_label(value)
 
 
 def owner_group_label(value: str) -> str:
@@ -91,11 +98,6 @@ def kit_choices(active_only: bool = True) -> list[SelectChoice]:
 
 def owner_group_choices() -> list[SelectChoice]:
     return [SelectChoice(k, str(v)) for k, v in OWNER_GROUP_LABELS.items()]
-
-
-def flash_refusal(err: ServiceError, fallback: str) -> None:
-    """A refused action as a flash message: the service's reason in English, a translated one in Persian."""
-    flash(fallback if i18n.is_fa() else err.message, "error")
 
 
 def strict_id(text: str | None) -> int | None:

@@ -1,13 +1,16 @@
 """Page forms (Flask-WTF: every POST carries a CSRF token). Labels and messages are translated;
-the rules mirror the API's schemas, and the services check again whatever depends on the data."""
+the limits and patterns are the API schemas' own (``market/limits.py``), and the services check
+again whatever depends on the data."""
 
 from __future__ import annotations
 
 from typing import Any, ClassVar
 
+from flask_babel import LazyString
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
+from persiantools import digits
 from wtforms import (
     BooleanField,
     EmailField,
@@ -21,9 +24,10 @@ from wtforms import (
     StringField,
     TextAreaField,
 )
-from wtforms.validators import InputRequired, Length, Optional, Regexp, ValidationError
+from wtforms.validators import InputRequired, Length, Optional, Regexp, StopValidation, ValidationError
 from wtforms.widgets import CheckboxInput, ListWidget, TextInput
 
+from .. import limits
 from ..domain import text as text_rule
 from ..models import OWNER_GROUPS
 from ..services.passwords import weakness
@@ -34,7 +38,13 @@ WEAK_PASSWORD = _l(
     "This password is too common or too easy to guess: choose a longer phrase of unrelated words "
     "that you do not use elsewhere."
 )
-PHONE = Regexp(r"^\+?[0-9۰-۹][0-9۰-۹ ()-]{4,31}$", message=_l("Use digits, spaces, + ( ) - only."))
+EMAIL = Regexp(limits.EMAIL_PATTERN, message=_l("Enter a valid email address."))
+PHONE = Regexp(limits.PHONE_PATTERN, message=_l("Use digits, spaces, + ( ) - only."))
+
+
+def latin_digits(text: str) -> str:
+    """Persian and Arabic digits as Latin ones."""
+    return str(digits.fa_to_en(digits.ar_to_fa(text)))
 
 
 class CleanText:
@@ -65,7 +75,9 @@ class CleanText:
                 return
             cleaned = text_rule.clean_text(field.data, multiline=self.multiline)
         except text_rule.TextRefused as err:
-            raise ValidationError(self.MESSAGES[err.reason]) from None
+            # an address refused here says so once (the pattern after it would say it again)
+            refusal = StopValidation if self.email else ValidationError
+            raise refusal(self.MESSAGES[err.reason]) from None
         if self.name and not cleaned:
             raise ValidationError(self.MESSAGES["blank"])
         field.data = cleaned
@@ -107,12 +119,7 @@ class PersianIntegerField(IntegerField):
 
     def process_formdata(self, valuelist: list[Any]) -> None:
         if valuelist:
-            from persiantools import digits
-
-            valuelist = [
-                digits.fa_to_en(digits.ar_to_fa(str(v))).replace(",", "").replace("٬", "").strip()
-                for v in valuelist
-            ]
+            valuelist = [latin_digits(str(v)).replace(",", "").replace("٬", "").strip() for v in valuelist]
         try:
             super().process_formdata(valuelist)
         except ValueError:
@@ -120,17 +127,46 @@ class PersianIntegerField(IntegerField):
             raise ValueError(_l("Enter a whole number.")) from None
 
 
+class PhoneField(StringField):
+    """A phone number that may be typed with Persian or Arabic digits: they become Latin ones (as
+    the API stores them) before :data:`PHONE` checks it."""
+
+    def process_formdata(self, valuelist: list[Any]) -> None:
+        super().process_formdata(valuelist)
+        if self.data:
+            self.data = latin_digits(self.data).strip()
+
+
 class MultiCheckboxField(SelectMultipleField):
     widget = ListWidget(prefix_label=False)
     option_widget = CheckboxInput()
 
 
+WEEKLY_CAPACITY = whole_number(1, limits.WEEKLY_CAPACITY_MAX)
+MIN_LOT = whole_number(1, limits.MIN_LOT_MAX)
+
+
 class SignupForm(FlaskForm):
-    name = StringField(_l("Your name"), [InputRequired(REQUIRED), NAME, Length(max=120)])
-    email = EmailField(_l("Email"), [InputRequired(REQUIRED), CleanText(email=True), Length(max=254)])
+    name = StringField(_l("Your name"), [InputRequired(REQUIRED), NAME, Length(max=limits.NAME_MAX)])
+    email = EmailField(
+        _l("Email"), [InputRequired(REQUIRED), CleanText(email=True), EMAIL, Length(max=limits.EMAIL_MAX)]
+    )
     password = PasswordField(
-        _l("Password (at least 12 characters)"),
-        [InputRequired(REQUIRED), Length(12, 200, _l("Use 12 to 200 characters."))],
+        LazyString(lambda: _("Password (at least %(n)s characters)", n=number(limits.PASSWORD_MIN))),
+        [
+            InputRequired(REQUIRED),
+            Length(
+                limits.PASSWORD_MIN,
+                limits.PASSWORD_MAX,
+                LazyString(
+                    lambda: _(
+                        "Use %(min)s to %(max)s characters.",
+                        min=number(limits.PASSWORD_MIN),
+                        max=number(limits.PASSWORD_MAX),
+                    )
+                ),
+            ),
+        ],
     )
     role = RadioField(
         _l("I am"),
@@ -140,8 +176,8 @@ class SignupForm(FlaskForm):
         ],
         validators=[InputRequired(_l("Choose one."))],
     )
-    organization = StringField(_l("Organization"), [Optional(), LINE, Length(max=200)])
-    phone = StringField(_l("Phone (optional)"), [Optional(), PHONE])
+    organization = StringField(_l("Organization"), [Optional(), LINE, Length(max=limits.ORGANIZATION_MAX)])
+    phone = PhoneField(_l("Phone (optional)"), [Optional(), PHONE])
 
     def validate_password(self, field: PasswordField) -> None:
         """The service's rule (common or easy to guess), said in the visitor's language."""
@@ -156,13 +192,13 @@ class SigninForm(FlaskForm):
 
 class OrderForm(FlaskForm):
     kit = SelectField(_l("Kit"), validators=[InputRequired(REQUIRED)])
-    quantity = PersianIntegerField(_l("Quantity"), whole_number(1, 1_000_000))
+    quantity = PersianIntegerField(_l("Quantity"), whole_number(1, limits.QUANTITY_MAX))
     delivery_province = SelectField(_l("Delivery province"), validators=[InputRequired(REQUIRED)])
     delivery_address = TextAreaField(
-        _l("Delivery address"), [InputRequired(REQUIRED), ADDRESS, Length(max=500)]
+        _l("Delivery address"), [InputRequired(REQUIRED), ADDRESS, Length(max=limits.ADDRESS_MAX)]
     )
     needed_by = StringField(_l("Needed by"), [InputRequired(REQUIRED)])
-    note = TextAreaField(_l("Note (optional)"), [Optional(), LINES, Length(max=2000)])
+    note = TextAreaField(_l("Note (optional)"), [Optional(), LINES, Length(max=limits.NOTE_MAX)])
 
     def validate_needed_by(self, field: StringField) -> None:
         if parse_date(field.data or "") is None:
@@ -170,26 +206,28 @@ class OrderForm(FlaskForm):
 
 
 class BusinessForm(FlaskForm):
-    name = StringField(_l("Workshop name"), [InputRequired(REQUIRED), NAME, Length(max=200)])
+    name = StringField(
+        _l("Workshop name"), [InputRequired(REQUIRED), NAME, Length(max=limits.BUSINESS_NAME_MAX)]
+    )
     province = SelectField(_l("Province"), validators=[InputRequired(REQUIRED)])
-    city = StringField(_l("City"), [InputRequired(REQUIRED), NAME, Length(max=120)])
+    city = StringField(_l("City"), [InputRequired(REQUIRED), NAME, Length(max=limits.CITY_MAX)])
     owner_group = SelectField(
         _l("Who runs it"),
         choices=[SelectChoice(g) for g in OWNER_GROUPS],
         validators=[InputRequired(REQUIRED)],
     )
     kits = MultiCheckboxField(_l("Kits you make"), validators=[InputRequired(_l("Choose at least one kit."))])
-    weekly_capacity = PersianIntegerField(_l("Kits per week (all kits together)"), whole_number(1, 100_000))
-    min_lot = PersianIntegerField(_l("Smallest job you accept (kits)"), whole_number(1, 100_000), default=1)
-    phone = StringField(_l("Phone (optional)"), [Optional(), PHONE])
+    weekly_capacity = PersianIntegerField(_l("Kits per week (all kits together)"), WEEKLY_CAPACITY)
+    min_lot = PersianIntegerField(_l("Smallest job you accept (kits)"), MIN_LOT, default=1)
+    phone = PhoneField(_l("Phone (optional)"), [Optional(), PHONE])
 
 
 class ProfileForm(FlaskForm):
-    weekly_capacity = PersianIntegerField(_l("Kits per week (all kits together)"), whole_number(1, 100_000))
-    min_lot = PersianIntegerField(_l("Smallest job you accept (kits)"), whole_number(1, 100_000))
+    weekly_capacity = PersianIntegerField(_l("Kits per week (all kits together)"), WEEKLY_CAPACITY)
+    min_lot = PersianIntegerField(_l("Smallest job you accept (kits)"), MIN_LOT)
     kits = MultiCheckboxField(_l("Kits you make"), validators=[InputRequired(_l("Choose at least one kit."))])
-    city = StringField(_l("City"), [InputRequired(REQUIRED), NAME, Length(max=120)])
-    phone = StringField(_l("Phone (optional)"), [Optional(), PHONE])
+    city = StringField(_l("City"), [InputRequired(REQUIRED), NAME, Length(max=limits.CITY_MAX)])
+    phone = PhoneField(_l("Phone (optional)"), [Optional(), PHONE])
 
 
 class PauseForm(FlaskForm):
@@ -199,7 +237,14 @@ class PauseForm(FlaskForm):
 class ReasonForm(FlaskForm):
     """Decline, cancel, suspend: an optional reason."""
 
-    reason = StringField(_l("Reason (optional)"), [Optional(), LINE, Length(max=500)])
+    reason = StringField(_l("Reason (optional)"), [Optional(), LINE, Length(max=limits.REASON_MAX)])
+
+
+#: what each choice of a suspension does with the workshop's accepted work (limits.SUSPEND_JOBS)
+SUSPEND_JOB_LABELS = {
+    "keep": _l("Keep them with the workshop (it cannot work on them while suspended)"),
+    "cancel": _l("Cancel them and match their kits to other workshops"),
+}
 
 
 class SuspendForm(ReasonForm):
@@ -207,26 +252,25 @@ class SuspendForm(ReasonForm):
 
     jobs = RadioField(
         _l("Its accepted and in-production jobs"),
-        choices=[
-            SelectChoice("keep", _l("Keep them with the workshop (it cannot work on them while suspended)")),
-            SelectChoice("cancel", _l("Cancel them and match their kits to other workshops")),
-        ],
+        choices=[SelectChoice(choice, SUSPEND_JOB_LABELS[choice]) for choice in limits.SUSPEND_JOBS],
         default="keep",  # a form without the choice (an older page) keeps them, as before
     )
 
 
 class ProgressForm(FlaskForm):
-    units_done = PersianIntegerField(_l("Kits made so far"), whole_number(0, 1_000_000))
+    units_done = PersianIntegerField(_l("Kits made so far"), whole_number(0, limits.UNITS_MAX))
 
 
 class ShipForm(FlaskForm):
-    carrier = StringField(_l("Carrier (optional)"), [Optional(), LINE, Length(max=120)])
-    tracking_code = StringField(_l("Tracking code (optional)"), [Optional(), LINE, Length(max=120)])
+    carrier = StringField(_l("Carrier (optional)"), [Optional(), LINE, Length(max=limits.CARRIER_MAX)])
+    tracking_code = StringField(
+        _l("Tracking code (optional)"), [Optional(), LINE, Length(max=limits.TRACKING_CODE_MAX)]
+    )
 
 
 class DeliverForm(FlaskForm):
-    received_quantity = PersianIntegerField(_l("Kits received"), whole_number(0, 1_000_000))
-    note = StringField(_l("Note (optional)"), [Optional(), LINES, Length(max=2000)])
+    received_quantity = PersianIntegerField(_l("Kits received"), whole_number(0, limits.UNITS_MAX))
+    note = StringField(_l("Note (optional)"), [Optional(), LINES, Length(max=limits.NOTE_MAX)])
 
 
 class ReassignForm(FlaskForm):

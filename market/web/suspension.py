@@ -13,9 +13,11 @@ from flask import request
 from flask_babel import gettext as _
 from flask_login import current_user
 
+from ..domain import states
 from ..services import businesses
 from . import bp, render_error
 from .common import user
+from .refusals import PAGE_TEXTS
 
 #: the workshop's page actions that need an approved workshop (decline stays open: it only frees work)
 ACTIONS = frozenset(
@@ -30,19 +32,10 @@ def refuse_unapproved_workshop() -> Any:
     if not current_user.is_authenticated or current_user.role != "business":
         return None  # the view's own checks answer (sign in, 403)
     b = businesses.of_user(user())
-    if b is None or b.status == "approved":
+    if b is None or b.status == states.APPROVED:
         return None
-    if b.status == "suspended":
-        message = _(
-            "Your workshop is suspended: it cannot change its profile, accept, progress or ship work "
-            "until an admin approves it again."
-        )
-    else:
-        message = _(
-            "Your workshop is waiting for an admin's approval: until then it cannot change its profile "
-            "or take work."
-        )
-    return render_error(403, message)
+    code = "business_suspended" if b.status == states.SUSPENDED else "business_not_approved_yet"
+    return render_error(403, str(PAGE_TEXTS[code]))
 
 
 def suspended_message(name: str, jobs: str) -> str:
