@@ -13,6 +13,7 @@ from werkzeug.routing import IntegerConverter, Map
 
 from . import config as config_module
 from . import errors
+from .api.parsing import SafeJSONProvider
 from .extensions import api, db, limiter, migrate
 from .schemas.common import MAX_ID, ErrorOut
 
@@ -26,6 +27,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     cfg = config_module.load(**(config or {}))
     config_module.check(cfg)
     app.config.update(cfg)
+    app.json = SafeJSONProvider(app)  # no JSON body, however malformed, is a 500
     app.json.sort_keys = False  # type: ignore[attr-defined]  # keep fields in the contract's order
     init_extensions(app)
     register_security(app)

@@ -17,6 +17,11 @@ def register(app: Flask) -> None:
 
         if len(password) < 12:
             raise click.BadParameter("use at least 12 characters", param_hint="--password")
+        from .services.passwords import weakness
+
+        reason = weakness(password, [email, name])
+        if reason is not None:
+            raise click.BadParameter(reason, param_hint="--password")
         user = accounts.create_admin(email, password, name)
         click.echo(f"admin {user.email} (id {user.id}) ready")
 

@@ -27,6 +27,8 @@ CITY_MAX = 120
 WEEKLY_CAPACITY_MAX = 100_000
 MIN_LOT_MAX = 100_000
 KITS_PER_BUSINESS_MAX = 20
+#: what a suspension does with the workshop's accepted and in-production jobs (the admin's choice)
+SUSPEND_JOBS = ("keep", "cancel")
 
 # orders and jobs
 QUANTITY_MAX = 1_000_000

@@ -70,5 +70,5 @@ def approve(business_id: int) -> Any:
 @blp.arguments(SuspendIn)
 @blp.response(200, BusinessDetailOut)
 def suspend(data: dict[str, Any], business_id: int) -> Any:
-    """Suspend; its open offers are withdrawn and re-matched."""
-    return detail(businesses.suspend(me(), business_id, data.get("reason")))
+    """Suspend; its open offers are withdrawn and re-matched, its accepted work kept or cancelled."""
+    return detail(businesses.suspend(me(), business_id, data.get("reason"), data["jobs"]))

@@ -24,7 +24,8 @@ def listing(args: dict[str, Any]) -> Any:
 @require()
 @blp.response(200, JobOut)
 def get(job_id: int) -> Any:
-    return presenters.job(jobs.visible(me(), job_id))
+    """The order's buyer gets the job without ``match`` and with ``events`` as status and time only."""
+    return presenters.job_for(me(), jobs.visible(me(), job_id))
 
 
 @blp.post("/<int:job_id>/accept")
@@ -65,7 +66,7 @@ def ship(data: dict[str, Any], job_id: int) -> Any:
 @blp.response(200, JobOut)
 def deliver(data: dict[str, Any], job_id: int) -> Any:
     """Confirm delivery and the quantity received; a shortfall is recorded."""
-    return presenters.job(jobs.deliver(me(), job_id, data["received_quantity"], data.get("note")))
+    return presenters.job_for(me(), jobs.deliver(me(), job_id, data["received_quantity"], data.get("note")))
 
 
 @blp.post("/<int:job_id>/reassign")

@@ -21,7 +21,8 @@ def idempotency_key() -> str | None:
     if key is None:
         return None
     key = key.strip()
-    if not 1 <= len(key) <= 200:
+    # printable ASCII only: a NUL would reach the database (an error on PostgreSQL)
+    if not 1 <= len(key) <= 200 or not (key.isascii() and key.isprintable()):
         raise Invalid(
             "idempotency_key_length",
             {"Idempotency-Key": [refusals.english("idempotency_key_length_field", {})]},

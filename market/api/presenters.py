@@ -12,7 +12,7 @@ from dataclasses import asdict
 from typing import Any
 
 from ..domain import states
-from ..models import Business, Job, Order
+from ..models import Business, Job, Order, User
 from ..services.businesses import BusinessFigures
 from ..services.common import tally
 
@@ -27,6 +27,19 @@ class Derived:
     def __getattr__(self, name: str) -> Any:
         figures = self.__dict__["_figures"]
         return figures[name] if name in figures else getattr(self.__dict__["_row"], name)
+
+
+class Withheld(Derived):
+    """A row with some attributes withheld: the schema leaves their fields out of the output."""
+
+    def __init__(self, row: Any, withheld: tuple[str, ...], **figures: Any) -> None:
+        super().__init__(row, **figures)
+        self._withheld = withheld
+
+    def __getattr__(self, name: str) -> Any:
+        if name in self.__dict__["_withheld"]:
+            raise AttributeError(name)
+        return super().__getattr__(name)
 
 
 def order(o: Order) -> Derived:
@@ -49,6 +62,18 @@ def job(j: Job) -> Derived:
 
 def business(b: Business, figures: BusinessFigures | None = None) -> Any:
     return b if figures is None else Derived(b, **asdict(figures))
+
+
+def job_for(viewer: User, j: Job) -> Derived:
+    """The job as ``viewer`` may see it. The job's business and admins see everything; the order's
+    buyer sees status, quantities and dates, without ``match`` (other workshops' free capacity and
+    utilization), with ``events`` as status and time only (no actor, no reason) and no
+    ``closed_reason``: a workshop's figures and reasons are its own."""
+    full = job(j)
+    if viewer.role == "admin" or (viewer.role == "business" and j.business.owner_id == viewer.id):
+        return full
+    events = [{"at": e.at, "from_status": e.from_status, "to_status": e.to_status} for e in j.events]
+    return Withheld(full, ("match", "closed_reason"), events=events)
 
 
 def page(

@@ -1,5 +1,5 @@
-"""The named rules about dates: the production deadline, the earliest needed-by date, a late job,
-and the on-time rate."""
+"""The named rules about dates: the production deadline, the earliest and latest needed-by dates,
+a late job, and the on-time rate."""
 
 from __future__ import annotations
 
@@ -11,6 +11,9 @@ from .states import OPEN_JOB_STATUSES
 
 #: an order is needed tomorrow at the soonest: nothing can be made and delivered today
 MIN_LEAD_DAYS = 1
+#: an order is needed within a year at the latest: the programme plans a year ahead, and dates far
+#: beyond it only hold capacity (and once broke the pages' calendar)
+MAX_LEAD_DAYS = 365
 
 
 def production_deadline(needed_by: date, business_province: str, delivery_province: str) -> date:
@@ -22,6 +25,11 @@ def production_deadline(needed_by: date, business_province: str, delivery_provin
 def earliest_needed_by(today: date) -> date:
     """The first date an order may be needed by."""
     return today + timedelta(days=MIN_LEAD_DAYS)
+
+
+def latest_needed_by(today: date) -> date:
+    """The last date an order may be needed by."""
+    return today + timedelta(days=MAX_LEAD_DAYS)
 
 
 def is_late(status: str, due_date: date, today: date) -> bool:

@@ -27,6 +27,25 @@ from typing import Any
 
 MESSAGES: dict[str, str] = {
     # accounts and tokens
+    "password_weak": (
+        "This password is too common or too easy to guess{detail}: choose a longer phrase of "
+        "unrelated words that you do not use elsewhere."
+    ),
+    # text people type (market.domain.text)
+    "text_control_char": "Control characters are not allowed (U+{char}).",
+    "text_line_break": "Line breaks are not allowed here.",
+    "text_char_not_allowed": "This character is not allowed (U+{char}).",
+    "text_format_char": (
+        "Invisible formatting characters are not allowed (U+{char}); "
+        "a zero-width non-joiner only between two letters."
+    ),
+    "text_blank": "Enter visible text, not only spaces or invisible characters.",
+    "name_blank": "Enter a name with visible letters.",
+    "email_control_char": "An email address cannot hold control characters.",
+    "email_invalid": "Enter a valid email address.",
+    "email_local_not_ascii": "The part before @ must be in Latin letters, digits and . _ + -.",
+    "email_domain_invalid": "The part after @ is not a valid domain name.",
+    "email_too_long": "An email address has at most {max} characters.",
     "email_taken": "An account with this email already exists.",
     "wrong_credentials": "Wrong email or password.",
     "sign_in_first": "Sign in first: send a valid bearer token.",
@@ -48,13 +67,23 @@ MESSAGES: dict[str, str] = {
     "capacity_below_due_work": (
         "Your open jobs need more than {weekly_capacity} kits a week: some of them are due already."
     ),
+    "business_suspended": (
+        "Your workshop is suspended: it cannot change its profile, accept, progress or ship work "
+        "until an admin approves it again."
+    ),
+    "business_not_approved_yet": (
+        "Your workshop is waiting for an admin's approval: until then it cannot change its profile "
+        "or take work."
+    ),
+    "suspend_jobs_choice": "Must be one of: {choices}.",
     # orders
     "idempotency_key_reused": "This Idempotency-Key was already used with a different request body.",
     "idempotency_key_reused_field": "already used with a different body",
-    "idempotency_key_length": "Idempotency-Key must be 1 to 200 characters.",
-    "idempotency_key_length_field": "1 to 200 characters",
+    "idempotency_key_length": "Idempotency-Key must be 1 to 200 printable ASCII characters.",
+    "idempotency_key_length_field": "1 to 200 printable ASCII characters",
     "kit_not_orderable": "No kit with code {code} can be ordered.",
     "needed_by_too_early": "Must be {earliest} or later.",
+    "needed_by_too_late": "Must be {latest} or earlier (at most a year ahead).",
     "order_already_cancelled": "This order is already cancelled.",
     "order_partly_shipped": "Part of this order has shipped: it can no longer be cancelled.",
     "order_cancelled": "This order is cancelled.",

@@ -4,11 +4,11 @@ from marshmallow import Schema, fields, validate
 
 from .. import limits
 from ..models import LOCALES
-from .common import Phone, StrictSchema, text
+from .common import EmailAddress, Phone, StrictSchema, text
 
 
 class RegisterIn(StrictSchema):
-    email = fields.Email(required=True, validate=validate.Length(max=limits.EMAIL_MAX))
+    email = EmailAddress(required=True, validate=validate.Length(max=limits.EMAIL_MAX))
     password = fields.String(
         required=True,
         validate=validate.Length(

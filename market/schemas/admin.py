@@ -23,10 +23,15 @@ class StatsOut(Schema):
     as_of = fields.Date()
 
 
+# the names the audit log uses ("order", "job.offered"); anything else names nothing, and a NUL
+# would be a database error on PostgreSQL
+AUDIT_NAME = validate.Regexp(r"^[a-z][a-z_.]{0,79}$", error="A lowercase name such as order or job.offered.")
+
+
 class AuditArgs(PageArgs):
-    entity = fields.String()
+    entity = fields.String(validate=AUDIT_NAME)
     entity_id = fields.Integer(validate=validate.Range(min=1, max=MAX_ID))
-    action = fields.String()
+    action = fields.String(validate=AUDIT_NAME)
 
 
 class AuditOut(Schema):

@@ -42,6 +42,15 @@ class BusinessPatch(StrictSchema):
 
 class SuspendIn(StrictSchema):
     reason = text(limits.REASON_MAX)
+    jobs = fields.String(
+        load_default="keep",
+        validate=validate.OneOf(limits.SUSPEND_JOBS),
+        metadata={
+            "description": "Its accepted and in-production jobs: `keep` them with it (default; it cannot "
+            "progress or ship them while suspended) or `cancel` them and re-match their units. Open "
+            "offers are withdrawn either way."
+        },
+    )
 
 
 class BusinessArgs(PageArgs):

@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
-from marshmallow import RAISE, Schema, fields, validate
+from marshmallow import RAISE, Schema, ValidationError, fields, validate
 
 from .. import limits
 from ..domain import geo
+from ..domain.text import TextRefused, clean_text, normalize_email
 
 PROVINCE_CODES = tuple(p.code for p in geo.PROVINCES)
 # The largest id a row can have (PostgreSQL's INTEGER). A bigger number names nothing, and SQLite's
@@ -48,15 +49,47 @@ def province_field(**kwargs: object) -> fields.String:
     )
 
 
-def text(max_len: int, *, required: bool = False, min_len: int = 1, **kwargs: object) -> fields.String:
-    """A trimmed string with a length limit."""
-    return Trimmed(required=required, validate=validate.Length(min=min_len, max=max_len), **kwargs)
+def text(
+    max_len: int, *, required: bool = False, min_len: int = 1, multiline: bool = False, **kwargs: object
+) -> fields.String:
+    """Text a person typed, cleaned by the one rule (:mod:`market.domain.text`), with a length limit."""
+    return CleanText(
+        required=required, multiline=multiline, validate=validate.Length(min=min_len, max=max_len), **kwargs
+    )
 
 
-class Trimmed(fields.String):
+class CleanText(fields.String):
+    """NFKC-normalised and trimmed; control and format characters refused (the zero-width
+    non-joiner kept between letters); nothing visible left is "blank"."""
+
+    def __init__(self, *, multiline: bool = False, **kwargs: object) -> None:
+        super().__init__(**kwargs)  # type: ignore[arg-type]
+        self.multiline = multiline
+
     def _deserialize(self, value, attr, data, **kwargs):  # type: ignore[no-untyped-def]
         result = super()._deserialize(value, attr, data, **kwargs)
-        return result.strip() if isinstance(result, str) else result
+        try:
+            cleaned = clean_text(result, multiline=self.multiline)
+        except TextRefused as err:
+            raise ValidationError(str(err)) from None
+        if not cleaned and result:
+            raise ValidationError("Enter visible text, not only spaces or invisible characters.")
+        return cleaned
+
+
+Trimmed = CleanText
+
+
+class EmailAddress(fields.Email):
+    """An email address in its one stored form (:func:`market.domain.text.normalize_email`): a
+    fullwidth or zero-width lookalike of an address is that address."""
+
+    def _deserialize(self, value, attr, data, **kwargs):  # type: ignore[no-untyped-def]
+        result = fields.String._deserialize(self, value, attr, data, **kwargs)
+        try:
+            return normalize_email(result)
+        except TextRefused as err:
+            raise ValidationError(str(err)) from None
 
 
 class StrictInteger(fields.Integer):

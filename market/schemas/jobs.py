@@ -27,7 +27,7 @@ class ShipIn(StrictSchema):
 
 class DeliverIn(StrictSchema):
     received_quantity = StrictInteger(required=True, validate=validate.Range(min=0, max=limits.UNITS_MAX))
-    note = text(limits.NOTE_MAX)
+    note = text(limits.NOTE_MAX, multiline=True)
 
 
 class ReassignIn(StrictSchema):
@@ -36,10 +36,10 @@ class ReassignIn(StrictSchema):
 
 class EventOut(Schema):
     at = fields.DateTime()
-    actor_id = fields.Integer(allow_none=True)
+    actor_id = fields.Integer(allow_none=True, metadata={"description": "Absent for the order's buyer."})
     from_status = fields.String(allow_none=True)
     to_status = fields.String()
-    detail = fields.Dict()
+    detail = fields.Dict(metadata={"description": "Absent for the order's buyer."})
 
 
 class JobOut(Schema):
@@ -66,8 +66,10 @@ class JobOut(Schema):
     delivered_at = fields.DateTime(allow_none=True)
     received_quantity = fields.Integer(allow_none=True)
     shortfall = fields.Integer(allow_none=True)
-    closed_reason = fields.String(allow_none=True)
-    match = fields.Dict()
+    closed_reason = fields.String(allow_none=True, metadata={"description": "Absent for the order's buyer."})
+    match = fields.Dict(
+        metadata={"description": "Why this business was chosen; absent for the order's buyer."}
+    )
     events = fields.List(fields.Nested(EventOut))
 
 

@@ -4,6 +4,7 @@ from marshmallow import Schema, fields, validate
 
 from .. import limits
 from ..domain import states
+from ..domain.deadlines import MAX_LEAD_DAYS, MIN_LEAD_DAYS
 from .catalog import KIT_CODE
 from .common import PageArgs, PageOut, StrictInteger, StrictSchema, province_field, text
 
@@ -12,9 +13,15 @@ class OrderIn(StrictSchema):
     kit = fields.String(required=True, validate=KIT_CODE)
     quantity = StrictInteger(required=True, validate=validate.Range(min=1, max=limits.QUANTITY_MAX))
     delivery_province = province_field(required=True)
-    delivery_address = text(limits.ADDRESS_MAX, required=True)
-    needed_by = fields.Date(required=True)
-    note = text(limits.NOTE_MAX)
+    delivery_address = text(limits.ADDRESS_MAX, required=True, multiline=True)
+    needed_by = fields.Date(
+        required=True,
+        metadata={
+            "description": f"At least {MIN_LEAD_DAYS} day and at most {MAX_LEAD_DAYS} days ahead "
+            "(422 otherwise)."
+        },
+    )
+    note = text(limits.NOTE_MAX, multiline=True)
 
 
 class CancelIn(StrictSchema):

@@ -14,10 +14,13 @@ from flask import current_app
 from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError
 
-from ..errors import Conflict, Unauthorized
+from ..domain import text as text_rule
+from ..domain.text import TextRefused, clean_name, clean_text
+from ..errors import Conflict, Invalid, Unauthorized
 from ..extensions import db
 from ..models import ApiToken, Business, User
 from .common import audit, now
+from .passwords import guessable
 
 
 def hasher() -> PasswordHasher:
@@ -38,11 +41,40 @@ def _dummy_hash(h: PasswordHasher) -> str:
 
 
 def normalize_email(email: str) -> str:
-    return email.strip().lower()
+    """The stored form of an address (:func:`market.domain.text.normalize_email`), or, for text
+    that is no address, that text trimmed and lowercased (a key that matches no account)."""
+    try:
+        return text_rule.normalize_email(email)
+    except TextRefused:
+        return email.strip().lower()
 
 
 def find_by_email(email: str) -> User | None:
-    return db.session.scalar(select(User).where(User.email == normalize_email(email)))
+    """The account of this address in its stored form; None for no account, or for text that is
+    no address at all (it never reaches the database: a NUL would be an error on PostgreSQL)."""
+    try:
+        normalized = text_rule.normalize_email(email)
+    except TextRefused:
+        return None
+    return db.session.scalar(select(User).where(User.email == normalized))
+
+
+def _clean(data: dict[str, Any]) -> tuple[str, str, str | None]:
+    """The email, name and organization in their stored forms (the API's schema did this already;
+    pages and the command line come here with what was typed).
+
+    :raises Invalid: naming the field.
+    """
+    field = "email"
+    try:
+        email = text_rule.normalize_email(data["email"])
+        field = "name"
+        name = clean_name(data["name"])
+        field = "organization"
+        organization = clean_text(data["organization"]) if data.get("organization") else None
+    except TextRefused as err:
+        raise Invalid.field(field, err.code, **err.params) from None
+    return email, name, organization or None
 
 
 def token_digest(token: str) -> str:
@@ -89,17 +121,20 @@ def business_id_of(user: User) -> int | None:
 def register(data: dict[str, Any], *, role: str | None = None, actor: User | None = None) -> User:
     """Create an account.
 
-    :raises Conflict: if the email is taken, whatever its case.
+    :raises Conflict: if the email is taken, whatever its case or lookalike form.
+    :raises Invalid: a password that is common or easy to guess; an email, name or organization the
+        text rule refuses.
     """
-    email = normalize_email(data["email"])
+    email, name, organization = _clean(data)
+    check_strength(data["password"], email, name)
     if find_by_email(email) is not None:
         raise Conflict("email_taken")
     user = User(
         email=email,
         password_hash=hasher().hash(data["password"]),
-        name=data["name"].strip(),
+        name=name,
         role=role or data["role"],
-        organization=data.get("organization"),
+        organization=organization,
         phone=data.get("phone"),
         locale=data.get("locale") or "fa",
         created_at=now(),
@@ -113,6 +148,13 @@ def register(data: dict[str, Any], *, role: str | None = None, actor: User | Non
     audit(actor or user, "user.registered", "user", user.id, role=user.role)
     db.session.commit()
     return user
+
+
+def check_strength(password: str, *user_inputs: str | None) -> None:
+    """:raises Invalid: for a password that is common or easy to guess, saying why."""
+    detail = guessable(password, user_inputs)
+    if detail is not None:
+        raise Invalid.field("password", "password_weak", detail=detail)
 
 
 def check_password(email: str, password: str) -> User | None:
@@ -192,6 +234,7 @@ def create_admin(email: str, password: str, name: str = "Administrator") -> User
     user = find_by_email(email)
     if user is None:
         return register({"email": email, "password": password, "name": name}, role="admin")
+    check_strength(password, email, name)
     user.role = "admin"
     audit(None, "user.made_admin", "user", user.id)
     set_password(user, password, actor=None)

@@ -8,9 +8,10 @@ from typing import Any
 
 from sqlalchemy import select
 
+from .. import limits
 from ..domain import deadlines, states
 from ..domain.capacity import Schedule, capacity_until
-from ..errors import Conflict, Invalid, NotFound
+from ..errors import Conflict, Forbidden, Invalid, NotFound
 from ..extensions import db
 from ..models import Business, Job, Kit, User
 from ..tasks import enqueue
@@ -94,9 +95,11 @@ def update(user: User, business_id: int, data: dict[str, Any]) -> Business:
     """Edit a profile. A capacity cut that would overbook the business is refused; a capacity
     rise, an unpause or a new kit re-matches waiting orders.
 
-    :raises NotFound: not yours. :raises Conflict: a cut below the committed work.
+    :raises NotFound: not yours. :raises Forbidden: the workshop is not approved.
+    :raises Conflict: a cut below the committed work.
     """
     b = visible(user, business_id, lock=True)
+    require_approved(b, user)
     more_room = False
     if "weekly_capacity" in data and data["weekly_capacity"] != b.weekly_capacity:
         new = data["weekly_capacity"]
@@ -135,17 +138,27 @@ def approve(admin: User, business_id: int) -> Business:
     return b
 
 
-def suspend(admin: User, business_id: int, reason: str | None) -> Business:
-    """Suspend a business; its open offers are withdrawn and their units re-matched.
+#: what a suspension does with the workshop's accepted and in-production jobs (the admin chooses)
+KEEP_JOBS, CANCEL_JOBS = limits.SUSPEND_JOBS
+SUSPEND_JOB_CHOICES = limits.SUSPEND_JOBS
+
+
+def suspend(admin: User, business_id: int, reason: str | None, jobs: str = KEEP_JOBS) -> Business:
+    """Suspend a business; its open offers are withdrawn and their units re-matched. Its accepted
+    and in-production jobs stay with it (``keep``: it cannot progress or ship them until approved
+    again), or are cancelled and their units re-matched elsewhere (``cancel``).
 
     Locks follow the global order: the affected orders first (ascending), then the business.
     """
     if db.session.get(Business, business_id) is None:
         raise NotFound("business_not_found", business_id=business_id)
+    if jobs not in SUSPEND_JOB_CHOICES:
+        raise Invalid.field("jobs", "suspend_jobs_choice", choices=", ".join(SUSPEND_JOB_CHOICES))
+    withdrawn = {states.OFFERED} if jobs == KEEP_JOBS else set(states.OPEN_JOB_STATUSES)
     order_ids = sorted(
         set(
             db.session.scalars(
-                select(Job.order_id).where(Job.business_id == business_id, Job.status == states.OFFERED)
+                select(Job.order_id).where(Job.business_id == business_id, Job.status.in_(withdrawn))
             )
         )
     )
@@ -153,16 +166,41 @@ def suspend(admin: User, business_id: int, reason: str | None) -> Business:
     b = visible(admin, business_id, lock=True)
     b.status = states.BUSINESS.transition(b.status, states.SUSPENDED)
     b.suspend_reason = reason
+    cancelled: list[int] = []
     for order in orders:
         for job in order.jobs:
-            if job.business_id == b.id and job.status == states.OFFERED:
+            if job.business_id == b.id and job.status in withdrawn:
                 move_job(job, states.CANCELLED, admin, reason="business suspended")
+                job.closed_reason = "business suspended"
+                cancelled.append(job.id)
         refresh_order_status(order, admin)
-    audit(admin, "business.suspended", "business", b.id, reason=reason, withdrawn_orders=order_ids)
+    audit(
+        admin,
+        "business.suspended",
+        "business",
+        b.id,
+        reason=reason,
+        jobs=jobs,
+        withdrawn_orders=order_ids,
+        cancelled_jobs=cancelled,
+    )
     end_sessions(b.owner_id)  # its owner's page sessions and API tokens end with the suspension
     db.session.commit()
     enqueue(REMATCH_WAITING)
     return b
+
+
+def require_approved(b: Business, user: User) -> None:
+    """A workshop acts only while approved: a pending or suspended one cannot change its profile,
+    accept, progress or ship (an admin still can change its profile).
+
+    :raises Forbidden: for its owner while it is not approved, saying why.
+    """
+    if user.role == "admin" or b.status == states.APPROVED:
+        return
+    if b.status == states.SUSPENDED:
+        raise Forbidden("business_suspended")
+    raise Forbidden("business_not_approved_yet")
 
 
 def kit_codes(b: Business) -> list[str]:

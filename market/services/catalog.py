@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from sqlalchemy import select
@@ -24,9 +25,13 @@ def kits(active_only: bool = False) -> list[Kit]:
     return list(db.session.scalars(q))
 
 
+KIT_CODE = re.compile(r"[A-Z0-9-]{2,32}")
+
+
 def kit_by_code(code: str) -> Kit:
-    """:raises NotFound: for an unknown code."""
-    kit = db.session.scalar(select(Kit).where(Kit.code == code))
+    """:raises NotFound: for an unknown code (one that is no kit code is not looked up: a NUL in
+    it would be a database error on PostgreSQL)."""
+    kit = db.session.scalar(select(Kit).where(Kit.code == code)) if KIT_CODE.fullmatch(code) else None
     if kit is None:
         raise NotFound("kit_not_found", code=code)
     return kit

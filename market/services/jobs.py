@@ -16,6 +16,7 @@ from ..errors import Conflict, Forbidden, Invalid, NotFound
 from ..extensions import db
 from ..models import Business, Job, Order, User
 from ..tasks import enqueue
+from .businesses import require_approved
 from .common import (
     audit,
     lock_order,
@@ -83,22 +84,28 @@ def listing(user: User, filters: dict[str, Any], page: int, per_page: int) -> tu
     return paginate(q.order_by(Job.id.desc()), page, per_page)
 
 
-def _locked_own_job(user: User, job_id: int, *, as_business: bool) -> tuple[Order, Job]:
+def _locked_own_job(
+    user: User, job_id: int, *, as_business: bool, approved: bool = False
+) -> tuple[Order, Job]:
     """Lock the job's order (the global lock order starts with orders), then return both.
 
     :raises NotFound: the job is not this user's to act on.
+    :raises Forbidden: ``approved`` is asked and the user's workshop is not approved.
     """
     job = visible(user, job_id)
     if as_business and (user.role != "business" or job.business_id != _business_id_of(user)):
         raise NotFound("job_not_found", job_id=job_id)
+    if approved:
+        require_approved(job.business, user)
     order = lock_order(job.order_id)
     job = next(j for j in order.jobs if j.id == job_id)
     return order, job
 
 
 def accept(user: User, job_id: int) -> Job:
-    """:raises Conflict: if the job is not an open offer or its offer has expired."""
-    order, job = _locked_own_job(user, job_id, as_business=True)
+    """:raises Conflict: if the job is not an open offer or its offer has expired.
+    :raises Forbidden: the workshop is not approved."""
+    order, job = _locked_own_job(user, job_id, as_business=True, approved=True)
     if job.status != states.OFFERED:
         raise Conflict("offer_not_open_accept", job_id=job.id, status=job.status)
     if now() >= job.expires_at:
@@ -130,8 +137,9 @@ def decline(user: User, job_id: int, reason: str | None) -> Job:
 
 
 def progress(user: User, job_id: int, units_done: int) -> Job:
-    """:raises Invalid: units outside 0 … quantity or going down. :raises Conflict: wrong status."""
-    order, job = _locked_own_job(user, job_id, as_business=True)
+    """:raises Invalid: units outside 0 … quantity or going down. :raises Conflict: wrong status.
+    :raises Forbidden: the workshop is not approved."""
+    order, job = _locked_own_job(user, job_id, as_business=True, approved=True)
     if job.status not in states.IN_HAND_JOB_STATUSES:
         raise Conflict("progress_not_accepted", job_id=job.id, status=job.status)
     before = job.units_done
@@ -148,8 +156,9 @@ def progress(user: User, job_id: int, units_done: int) -> Job:
 
 
 def ship(user: User, job_id: int, carrier: str | None, tracking_code: str | None) -> Job:
-    """:raises Conflict: if the job is not accepted or in production."""
-    order, job = _locked_own_job(user, job_id, as_business=True)
+    """:raises Conflict: if the job is not accepted or in production.
+    :raises Forbidden: the workshop is not approved."""
+    order, job = _locked_own_job(user, job_id, as_business=True, approved=True)
     if job.status not in states.IN_HAND_JOB_STATUSES:
         raise Conflict("ship_not_accepted", job_id=job.id, status=job.status)
     move_job(job, states.SHIPPED, user, carrier=carrier, tracking_code=tracking_code)

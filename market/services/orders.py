@@ -21,6 +21,8 @@ from ..tasks import enqueue
 from .common import audit, lock_order, move_job, now, paginate, refresh_order_status, today, where_equal
 
 MATCH_ORDER = "workers.jobs.match_order"
+#: the furthest ``needed_by`` an order may name, in days from today (the rule is in domain/deadlines.py)
+MAX_DAYS_AHEAD = deadlines.MAX_LEAD_DAYS
 REMATCH_WAITING = "workers.jobs.rematch_waiting"
 
 
@@ -56,7 +58,7 @@ def create(
     """Post an order and start its matching. Returns the status and body of the answer, which is
     the first answer again when the same ``Idempotency-Key`` and body come back within 24 h.
 
-    :raises Invalid: unknown or withdrawn kit, a date too soon, a key reused with another body.
+    :raises Invalid: unknown or withdrawn kit, a date too soon or too far, a key reused with another body.
     """
     print_ = fingerprint(data)
     if idempotency_key:
@@ -94,7 +96,7 @@ def create(
 def _new_order(buyer: User, data: dict[str, Any]) -> Order:
     """The order row (flushed, with its audit entry), once its kit and date pass.
 
-    :raises Invalid: unknown or withdrawn kit, a date too soon.
+    :raises Invalid: unknown or withdrawn kit, a date too soon or too far.
     """
     kit = db.session.scalar(select(Kit).where(Kit.code == data["kit"]))
     if kit is None or not kit.active:
@@ -102,6 +104,9 @@ def _new_order(buyer: User, data: dict[str, Any]) -> Order:
     earliest = deadlines.earliest_needed_by(today())
     if data["needed_by"] < earliest:
         raise Invalid.field("needed_by", "needed_by_too_early", earliest=earliest)
+    latest = deadlines.latest_needed_by(today())
+    if data["needed_by"] > latest:
+        raise Invalid.field("needed_by", "needed_by_too_late", latest=latest)
     moment = now()
     order = Order(
         buyer_id=buyer.id,

@@ -29,7 +29,7 @@ def init_app(app: Flask, api_blueprints: tuple[Any, ...]) -> None:
     csrf.init_app(app)
     for blueprint in api_blueprints:  # bearer tokens only: no cookie can act there
         csrf.exempt(blueprint)
-    from . import admin, auth, buyer, workshop  # noqa: F401  (routes register on bp)
+    from . import admin, auth, buyer, suspension, workshop  # noqa: F401  (routes register on bp)
 
     app.register_blueprint(bp)
     app.extensions["page_errors"] = render_error
@@ -68,10 +68,11 @@ def province_name(code: str) -> str:
 def render_error(
     status: int, message: str | None, *, csrf: bool = False, refused: ServiceError | None = None
 ) -> Response:
-    """The error page, in the visitor's language; a refused CSRF token says so (``csrf``), and a
-    ``refused`` use case by its code when it has a page text (``web/refusals.py``)."""
+    """The error page, in the visitor's language; a refused CSRF token says so (``csrf``), a
+    ``refused`` use case by its code when it has a page text (``web/refusals.py``), and the
+    ``message`` of a 403 or 400 (the page's own reason, already translated) is shown."""
     refusal = refusal_text(refused, "") if refused is not None else ""
-    page = render_template("error.html", status=status, csrf=csrf, refusal=refusal)
+    page = render_template("error.html", status=status, csrf=csrf, refusal=refusal, message=message)
     return make_response(page, status)
 
 

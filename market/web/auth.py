@@ -11,7 +11,7 @@ from flask_login import current_user
 
 from .. import ratelimits
 from ..auth import end_session, start_session
-from ..errors import Conflict
+from ..errors import Conflict, Invalid
 from ..services import accounts, catalog
 from . import bp, i18n
 from .common import user
@@ -27,8 +27,10 @@ def home_for(role: str) -> str:
 
 
 def safe_next(target: str | None) -> str | None:
-    """Only a path on this site (no scheme, no host) may be a redirect target."""
-    if not target:
+    """Only a path on this site (no scheme, no host) may be a redirect target; one holding a
+    control character (a CR/LF would split the Location header), a space or a backslash (which
+    browsers read as a slash: ``/\\evil.example``) is refused too."""
+    if not target or any(ch.isspace() or ch == "\\" or not ch.isprintable() for ch in target):
         return None
     parts = urlsplit(target)
     if parts.scheme or parts.netloc or not target.startswith("/") or target.startswith("//"):
@@ -59,6 +61,9 @@ def signup() -> Any:
             new = accounts.register(data)
         except Conflict:
             form.email.errors = [*form.email.errors, _("An account with this email already exists.")]
+        except Invalid as err:  # the form checks the same rules first; this names the field
+            field = getattr(form, next(iter(err.errors or {"password": []})), form.password)
+            field.errors = [*field.errors, _("This value cannot be accepted.")]
         else:
             start_session(new)
             return redirect(home_for(new.role))

@@ -9,13 +9,13 @@ from flask import flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 
 from ..domain import states
-from ..domain.deadlines import earliest_needed_by
+from ..domain.deadlines import earliest_needed_by, latest_needed_by
 from ..errors import Conflict, Invalid
 from ..models import Order
 from ..services import jobs, orders
 from ..services.common import tally, today
 from . import bp, i18n
-from .common import kit_choices, province_choices, role_required, user
+from .common import kit_choices, page_number, province_choices, role_required, user
 from .forms import DeliverForm, OrderForm, ReasonForm
 
 PER_PAGE = 20
@@ -24,7 +24,7 @@ PER_PAGE = 20
 @bp.get("/orders")
 @role_required("buyer")
 def my_orders() -> Any:
-    page = max(1, request.args.get("page", 1, type=int))
+    page = page_number()
     items, total = orders.listing(user(), {}, page, PER_PAGE)
     return render_template(
         "buyer/orders.html", orders=items, total=total, page=page, per_page=PER_PAGE, tally=tally
@@ -48,8 +48,13 @@ def new_order() -> Any:
     if form.validate_on_submit():
         needed_by = i18n.parse_date(form.needed_by.data or "")
         earliest = earliest_needed_by(today())
+        latest = latest_needed_by(today())
         if needed_by is not None and needed_by < earliest:
             form.needed_by.errors = [_("Choose %(date)s or later.", date=i18n.format_date(earliest))]
+        elif needed_by is not None and needed_by > latest:
+            form.needed_by.errors = [
+                _("Choose %(date)s or earlier: at most a year ahead.", date=i18n.format_date(latest))
+            ]
         else:
             data = {
                 "kit": form.kit.data,

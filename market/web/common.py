@@ -6,7 +6,7 @@ import functools
 from collections.abc import Callable
 from typing import Any, TypeVar
 
-from flask import abort
+from flask import abort, request
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required
@@ -14,6 +14,7 @@ from wtforms import SelectChoice
 
 from ..domain import geo, states
 from ..models import User
+from ..schemas.common import MAX_ID
 from ..services import catalog
 from . import i18n
 
@@ -97,3 +98,36 @@ def kit_choices(active_only: bool = True) -> list[SelectChoice]:
 
 def owner_group_choices() -> list[SelectChoice]:
     return [SelectChoice(k, str(v)) for k, v in OWNER_GROUP_LABELS.items()]
+
+
+def strict_id(text: str | None) -> int | None:
+    """A whole number from 1 to MAX_ID written in ASCII digits, else None.
+
+    Not ``str.isdigit()``: it holds for "²" and "١", which ``int()`` then refuses or misreads; and
+    a number past MAX_ID names no row (and overflows the database's integer).
+    """
+    if not text or not (text.isascii() and text.isdigit()) or len(text) > len(str(MAX_ID)):
+        return None
+    value = int(text)
+    return value if 1 <= value <= MAX_ID else None
+
+
+def page_number() -> int:
+    """The ``?page=`` of a list page: 1 when absent; 400 when it is not a page number."""
+    text = request.args.get("page")
+    if text is None or text == "":
+        return 1
+    page = strict_id(text)
+    if page is None:
+        abort(400, _("There is no such page: a page number is a whole number from 1."))
+    return page
+
+
+def id_filter(text: str | None) -> int | None:
+    """An id in a list's filters (``?business=12``): None when empty; 400 when it names no row."""
+    if not text:
+        return None
+    value = strict_id(text)
+    if value is None:
+        abort(400, _("This filter takes the number of a row: %(value)s is not one.", value=text[:40]))
+    return value

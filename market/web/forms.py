@@ -4,7 +4,7 @@ again whatever depends on the data."""
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, ClassVar
 
 from flask_babel import LazyString
 from flask_babel import gettext as _
@@ -24,14 +24,20 @@ from wtforms import (
     StringField,
     TextAreaField,
 )
-from wtforms.validators import InputRequired, Length, Optional, Regexp, ValidationError
+from wtforms.validators import InputRequired, Length, Optional, Regexp, StopValidation, ValidationError
 from wtforms.widgets import CheckboxInput, ListWidget, TextInput
 
 from .. import limits
+from ..domain import text as text_rule
 from ..models import OWNER_GROUPS
+from ..services.passwords import weakness
 from .i18n import number, parse_date
 
 REQUIRED = _l("This field is required.")
+WEAK_PASSWORD = _l(
+    "This password is too common or too easy to guess: choose a longer phrase of unrelated words "
+    "that you do not use elsewhere."
+)
 EMAIL = Regexp(limits.EMAIL_PATTERN, message=_l("Enter a valid email address."))
 PHONE = Regexp(limits.PHONE_PATTERN, message=_l("Use digits, spaces, + ( ) - only."))
 
@@ -39,6 +45,48 @@ PHONE = Regexp(limits.PHONE_PATTERN, message=_l("Use digits, spaces, + ( ) - onl
 def latin_digits(text: str) -> str:
     """Persian and Arabic digits as Latin ones."""
     return str(digits.fa_to_en(digits.ar_to_fa(text)))
+
+
+class CleanText:
+    """The API's text rule (:mod:`market.domain.text`) for a page's field: the field's data becomes
+    the cleaned text, or the field says what is wrong in the visitor's language. ``name``: nothing
+    visible left is an error (a name, a city); else it is an empty field."""
+
+    MESSAGES: ClassVar[dict[str, Any]] = {
+        "control": _l("Remove the control characters (a line break, a NUL …) from this field."),
+        "format": _l(
+            "Remove the invisible formatting characters from this field "
+            "(a zero-width non-joiner is fine between two letters)."
+        ),
+        "blank": _l("Enter visible letters, not only spaces or invisible characters."),
+        "email": _l("Enter a valid email address."),
+        "email_ascii": _l("Write the part before @ in Latin letters, digits and . _ + -."),
+    }
+
+    def __init__(self, *, name: bool = False, multiline: bool = False, email: bool = False) -> None:
+        self.name, self.multiline, self.email = name, multiline, email
+
+    def __call__(self, form: FlaskForm, field: StringField) -> None:
+        if not isinstance(field.data, str) or not field.data:
+            return
+        try:
+            if self.email:
+                field.data = text_rule.normalize_email(field.data)
+                return
+            cleaned = text_rule.clean_text(field.data, multiline=self.multiline)
+        except text_rule.TextRefused as err:
+            # an address refused here says so once (the pattern after it would say it again)
+            refusal = StopValidation if self.email else ValidationError
+            raise refusal(self.MESSAGES[err.reason]) from None
+        if self.name and not cleaned:
+            raise ValidationError(self.MESSAGES["blank"])
+        field.data = cleaned
+
+
+NAME = CleanText(name=True)
+LINE = CleanText()
+LINES = CleanText(multiline=True)
+ADDRESS = CleanText(name=True, multiline=True)
 
 
 class InRange:
@@ -99,8 +147,10 @@ MIN_LOT = whole_number(1, limits.MIN_LOT_MAX)
 
 
 class SignupForm(FlaskForm):
-    name = StringField(_l("Your name"), [InputRequired(REQUIRED), Length(max=limits.NAME_MAX)])
-    email = EmailField(_l("Email"), [InputRequired(REQUIRED), EMAIL, Length(max=limits.EMAIL_MAX)])
+    name = StringField(_l("Your name"), [InputRequired(REQUIRED), NAME, Length(max=limits.NAME_MAX)])
+    email = EmailField(
+        _l("Email"), [InputRequired(REQUIRED), CleanText(email=True), EMAIL, Length(max=limits.EMAIL_MAX)]
+    )
     password = PasswordField(
         LazyString(lambda: _("Password (at least %(n)s characters)", n=number(limits.PASSWORD_MIN))),
         [
@@ -126,8 +176,13 @@ class SignupForm(FlaskForm):
         ],
         validators=[InputRequired(_l("Choose one."))],
     )
-    organization = StringField(_l("Organization"), [Optional(), Length(max=limits.ORGANIZATION_MAX)])
+    organization = StringField(_l("Organization"), [Optional(), LINE, Length(max=limits.ORGANIZATION_MAX)])
     phone = PhoneField(_l("Phone (optional)"), [Optional(), PHONE])
+
+    def validate_password(self, field: PasswordField) -> None:
+        """The service's rule (common or easy to guess), said in the visitor's language."""
+        if field.data and weakness(field.data, [self.email.data, self.name.data]) is not None:
+            raise ValidationError(WEAK_PASSWORD)
 
 
 class SigninForm(FlaskForm):
@@ -140,10 +195,10 @@ class OrderForm(FlaskForm):
     quantity = PersianIntegerField(_l("Quantity"), whole_number(1, limits.QUANTITY_MAX))
     delivery_province = SelectField(_l("Delivery province"), validators=[InputRequired(REQUIRED)])
     delivery_address = TextAreaField(
-        _l("Delivery address"), [InputRequired(REQUIRED), Length(max=limits.ADDRESS_MAX)]
+        _l("Delivery address"), [InputRequired(REQUIRED), ADDRESS, Length(max=limits.ADDRESS_MAX)]
     )
     needed_by = StringField(_l("Needed by"), [InputRequired(REQUIRED)])
-    note = TextAreaField(_l("Note (optional)"), [Optional(), Length(max=limits.NOTE_MAX)])
+    note = TextAreaField(_l("Note (optional)"), [Optional(), LINES, Length(max=limits.NOTE_MAX)])
 
     def validate_needed_by(self, field: StringField) -> None:
         if parse_date(field.data or "") is None:
@@ -151,9 +206,11 @@ class OrderForm(FlaskForm):
 
 
 class BusinessForm(FlaskForm):
-    name = StringField(_l("Workshop name"), [InputRequired(REQUIRED), Length(max=limits.BUSINESS_NAME_MAX)])
+    name = StringField(
+        _l("Workshop name"), [InputRequired(REQUIRED), NAME, Length(max=limits.BUSINESS_NAME_MAX)]
+    )
     province = SelectField(_l("Province"), validators=[InputRequired(REQUIRED)])
-    city = StringField(_l("City"), [InputRequired(REQUIRED), Length(max=limits.CITY_MAX)])
+    city = StringField(_l("City"), [InputRequired(REQUIRED), NAME, Length(max=limits.CITY_MAX)])
     owner_group = SelectField(
         _l("Who runs it"),
         choices=[SelectChoice(g) for g in OWNER_GROUPS],
@@ -169,7 +226,7 @@ class ProfileForm(FlaskForm):
     weekly_capacity = PersianIntegerField(_l("Kits per week (all kits together)"), WEEKLY_CAPACITY)
     min_lot = PersianIntegerField(_l("Smallest job you accept (kits)"), MIN_LOT)
     kits = MultiCheckboxField(_l("Kits you make"), validators=[InputRequired(_l("Choose at least one kit."))])
-    city = StringField(_l("City"), [InputRequired(REQUIRED), Length(max=limits.CITY_MAX)])
+    city = StringField(_l("City"), [InputRequired(REQUIRED), NAME, Length(max=limits.CITY_MAX)])
     phone = PhoneField(_l("Phone (optional)"), [Optional(), PHONE])
 
 
@@ -180,7 +237,24 @@ class PauseForm(FlaskForm):
 class ReasonForm(FlaskForm):
     """Decline, cancel, suspend: an optional reason."""
 
-    reason = StringField(_l("Reason (optional)"), [Optional(), Length(max=limits.REASON_MAX)])
+    reason = StringField(_l("Reason (optional)"), [Optional(), LINE, Length(max=limits.REASON_MAX)])
+
+
+#: what each choice of a suspension does with the workshop's accepted work (limits.SUSPEND_JOBS)
+SUSPEND_JOB_LABELS = {
+    "keep": _l("Keep them with the workshop (it cannot work on them while suspended)"),
+    "cancel": _l("Cancel them and match their kits to other workshops"),
+}
+
+
+class SuspendForm(ReasonForm):
+    """Suspend a workshop: a reason, and what becomes of the work it has accepted."""
+
+    jobs = RadioField(
+        _l("Its accepted and in-production jobs"),
+        choices=[SelectChoice(choice, SUSPEND_JOB_LABELS[choice]) for choice in limits.SUSPEND_JOBS],
+        default="keep",  # a form without the choice (an older page) keeps them, as before
+    )
 
 
 class ProgressForm(FlaskForm):
@@ -188,15 +262,15 @@ class ProgressForm(FlaskForm):
 
 
 class ShipForm(FlaskForm):
-    carrier = StringField(_l("Carrier (optional)"), [Optional(), Length(max=limits.CARRIER_MAX)])
+    carrier = StringField(_l("Carrier (optional)"), [Optional(), LINE, Length(max=limits.CARRIER_MAX)])
     tracking_code = StringField(
-        _l("Tracking code (optional)"), [Optional(), Length(max=limits.TRACKING_CODE_MAX)]
+        _l("Tracking code (optional)"), [Optional(), LINE, Length(max=limits.TRACKING_CODE_MAX)]
     )
 
 
 class DeliverForm(FlaskForm):
     received_quantity = PersianIntegerField(_l("Kits received"), whole_number(0, limits.UNITS_MAX))
-    note = StringField(_l("Note (optional)"), [Optional(), Length(max=limits.NOTE_MAX)])
+    note = StringField(_l("Note (optional)"), [Optional(), LINES, Length(max=limits.NOTE_MAX)])
 
 
 class ReassignForm(FlaskForm):

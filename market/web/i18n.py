@@ -62,29 +62,45 @@ def percent(value: float | None) -> str:
     return "—" if value is None else _("%(n)s%%", n=local_digits(round(value * 100)))
 
 
-def jalali(d: date) -> JalaliDate:
-    return JalaliDate.to_jalali(d)
+def jalali(d: date) -> JalaliDate | None:
+    """The Jalali date, or None where the calendar library cannot say (it stops at year 9377)."""
+    try:
+        return JalaliDate.to_jalali(d)
+    except (ValueError, OverflowError):
+        return None
 
 
 def format_date(d: date | None) -> str:
-    """Persian: Jalali with Persian digits and month name (۲۰ آذر ۱۴۰۵); English: 11 Dec 2026."""
+    """Persian: Jalali with Persian digits and month name (۲۰ آذر ۱۴۰۵); English: 11 Dec 2026.
+
+    Never raises: a date the Jalali calendar cannot express is shown as its ISO form, so one odd
+    row cannot take a page down for everyone.
+    """
     if d is None:
         return "—"
     if isinstance(d, datetime):
         d = to_local(d).date()
     if is_fa():
         j = jalali(d)
+        if j is None:
+            return digits.en_to_fa(d.isoformat())
         return str(j.strftime("%d %B %Y", locale="fa")).lstrip("۰")
     return f"{d.day} {EN_MONTHS[d.month - 1]} {d.year}"
 
 
 def format_short_date(d: date) -> str:
     """Numeric: ۱۴۰۵/۰۹/۲۰ in Persian, 2026-12-11 in English (what the date field takes)."""
-    return digits.en_to_fa(jalali(d).strftime("%Y/%m/%d")) if is_fa() else d.isoformat()
+    if not is_fa():
+        return d.isoformat()
+    j = jalali(d)
+    return digits.en_to_fa(j.strftime("%Y/%m/%d") if j is not None else d.isoformat())
 
 
 def to_local(dt: datetime) -> datetime:
-    return dt.astimezone(ZoneInfo(current_app.config["TIMEZONE"]))
+    try:
+        return dt.astimezone(ZoneInfo(current_app.config["TIMEZONE"]))
+    except OverflowError:  # the last hours of year 9999 have no local time: show them as stored
+        return dt
 
 
 def format_datetime(dt: datetime | None) -> str:

@@ -30,6 +30,15 @@ PAGE_TEXTS: dict[str, Any] = {
         "The marketplace cannot reach its database right now. Nothing you sent was saved: "
         "please try again in a minute."
     ),
+    # a workshop that is not approved may look, not act (market/web/suspension.py)
+    "business_suspended": _l(
+        "Your workshop is suspended: it cannot change its profile, accept, progress or ship work "
+        "until an admin approves it again."
+    ),
+    "business_not_approved_yet": _l(
+        "Your workshop is waiting for an admin's approval: until then it cannot change its profile "
+        "or take work."
+    ),
 }
 
 

@@ -20,7 +20,7 @@ from ..errors import Conflict, Invalid
 from ..models import Business, Job
 from ..services import businesses, jobs
 from ..services.common import now, today
-from . import bp, i18n
+from . import bp, common, i18n
 from .common import (
     business_status_label,
     kit_choices,
@@ -241,7 +241,7 @@ def workshop_pause() -> Any:
 
 
 def render_offers(decline_forms: dict[int, ReasonForm] | None = None, status: int = 200) -> Any:
-    page = max(1, request.args.get("page", 1, type=int))
+    page = common.page_number()
     items, total = jobs.listing(user(), {"status": states.OFFERED}, page, OFFERS_PER_PAGE)
     # the most urgent first: a workshop answers the offer that expires soonest
     items.sort(key=lambda j: j.expires_at)
@@ -311,7 +311,7 @@ def decline_offer(job_id: int) -> Any:
 
 
 def render_jobs(overrides: dict[tuple[str, int], FlaskForm] | None = None, status: int = 200) -> Any:
-    page = max(1, request.args.get("page", 1, type=int))
+    page = common.page_number()
     in_hand, _count = jobs.listing(user(), {"statuses": IN_HAND}, 1, IN_HAND_LIMIT)
     in_hand.sort(key=lambda j: (j.due_date, j.id))  # the nearest deadline first
     sent, sent_total = jobs.listing(user(), {"statuses": SENT}, page, SENT_PER_PAGE)

@@ -233,13 +233,13 @@ def test_another_owner_cannot_edit_and_a_buyer_is_refused_before_validation(api:
 )
 def test_edit_refuses_each_bad_field_and_changes_nothing(api: ApiClient, field, body):
     admin = api.admin()
-    workshop = api.business(admin, approve=False)
+    workshop = api.business(admin)  # approved: a pending one may not edit at all (403)
     r = workshop.patch(f"{BUSINESSES}/{workshop.business_id}", json={"city": "Sahneh", **body})
     assert_invalid(r, field)
     got = profile(admin, workshop.business_id)
     assert (got["city"], got["status"], got["paused"], got["weekly_capacity"]) == (
         "Kermanshah",
-        "pending",
+        "approved",
         False,
         70,
     )

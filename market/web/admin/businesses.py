@@ -15,7 +15,8 @@ from ...models import Business
 from ...services import businesses
 from .. import bp
 from ..common import business_status_label, province_choices, role_required, user
-from ..forms import BusinessFilterForm, ReasonForm
+from ..forms import BusinessFilterForm, SuspendForm
+from ..suspension import suspended_message
 from .filters import back, pick, render_list, with_all
 
 
@@ -43,7 +44,7 @@ LABELS = {"business_status_label": business_status_label}
 def suspend_forms(items: list[Business]) -> dict[str, Any]:
     """A form to suspend each workshop not suspended already (its reason field named apart)."""
     return {
-        "suspend_forms": {b.id: ReasonForm(prefix=f"b{b.id}") for b in items if b.status != states.SUSPENDED}
+        "suspend_forms": {b.id: SuspendForm(prefix=f"b{b.id}") for b in items if b.status != states.SUSPENDED}
     }
 
 
@@ -62,14 +63,14 @@ def approve_business(business_id: int) -> Any:
 @bp.post("/admin/businesses/<int:business_id>/suspend")
 @role_required("admin")
 def suspend_business(business_id: int) -> Any:
-    form = ReasonForm(prefix=f"b{business_id}")
+    form = SuspendForm(prefix=f"b{business_id}")
     if not form.validate_on_submit():
         flash(_("Write the reason in at most 500 characters."), "error")
         return back("web.admin_businesses")
     try:
-        b = businesses.suspend(user(), business_id, (form.reason.data or "").strip() or None)
+        b = businesses.suspend(user(), business_id, (form.reason.data or "").strip() or None, form.jobs.data)
     except IllegalTransition as err:
         flash(_("This workshop is %(status)s already.", status=business_status_label(err.current)), "error")
     else:
-        flash(_("%(name)s is suspended: its open offers went back to matching.", name=b.name), "success")
+        flash(suspended_message(b.name, form.jobs.data), "success")
     return back("web.admin_businesses")

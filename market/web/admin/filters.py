@@ -12,6 +12,7 @@ from wtforms import Form, SelectChoice
 
 from ...domain import geo, states
 from ..auth import safe_next
+from ..common import id_filter, page_number
 from ..forms import JobFilterForm, OrderFilterForm
 
 PER_PAGE = 20
@@ -38,10 +39,6 @@ def render_list(
     return render_template(
         template, form=form, total=total, page=page, per_page=PER_PAGE, filters=links, **context
     )
-
-
-def page_number() -> int:
-    return max(1, request.args.get("page", 1, type=int) or 1)
 
 
 def pick(value: str | None, allowed: Iterable[str]) -> str | None:
@@ -72,9 +69,8 @@ def order_filters(form: OrderFilterForm) -> dict[str, Any]:
 
 
 def job_filters(form: JobFilterForm) -> dict[str, Any]:
-    business = form.business.data or ""
     return {
         "status": pick(form.status.data, states.JOB_STATUSES),
-        "business_id": int(business) if business.isdigit() else None,
+        "business_id": id_filter(form.business.data),
         "late": bool(form.late.data),
     }
