@@ -21,6 +21,7 @@ from ..tasks import enqueue
 from .common import audit, lock_order, move_job, now, refresh_order_status, today
 
 MATCH_ORDER = "workers.jobs.match_order"
+MATCH_KIT = "workers.jobs.match_kit"
 REMATCH_WAITING = "workers.jobs.rematch_waiting"
 
 
@@ -117,8 +118,15 @@ def create(
         if replay is None:
             raise
         return replay
-    enqueue(MATCH_ORDER, order.id, job_id=f"match-order-{order.id}")
+    nudge_kits([order.kit_id])
     return 201, body
+
+
+def nudge_kits(kit_ids: list[int]) -> None:
+    """After a commit that posted orders: one matching nudge per kit (coalesced in the queue), so
+    orders posted together are matched in the same rounds."""
+    for kit_id in sorted(set(kit_ids)):
+        enqueue(MATCH_KIT, kit_id)
 
 
 def visible(user: User, order_id: int) -> Order:
