@@ -20,17 +20,18 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
+from typing import Any
 
 from flask import current_app
-from sqlalchemy import or_, select
+from sqlalchemy import insert, or_, select, update
 from sqlalchemy.orm import selectinload
 
 from ..domain import matching, states
 from ..domain.capacity import Commitment
 from ..domain.errors import DomainError
 from ..extensions import db
-from ..models import Business, Job, JobEvent, Kit, Order, business_kits
-from .common import audit, now, refresh_order_status, tally, today
+from ..models import AuditEntry, Business, Job, JobEvent, Kit, Order, business_kits
+from .common import now, tally, today
 
 
 @dataclass(frozen=True)
@@ -95,11 +96,35 @@ def lock_candidates(kit_id: int) -> list[Business]:
 
 
 def candidate_pool(kit: Kit) -> matching.CandidatePool:
-    """The kit's candidates, locked, with their open work loaded once, as the engine sees them."""
-    candidates = lock_candidates(kit.id)
-    work = open_commitments([b.id for b in candidates])
+    """The kit's candidates, locked in ascending id, with their open work loaded once, as the
+    engine sees them (read as plain rows: a round needs no business objects)."""
+    rows = db.session.execute(
+        select(
+            Business.id,
+            Business.province,
+            Business.weekly_capacity,
+            Business.min_lot,
+            Business.status,
+            Business.paused,
+        )
+        .join(business_kits, business_kits.c.business_id == Business.id)
+        .where(
+            business_kits.c.kit_id == kit.id,
+            Business.status == "approved",
+            Business.paused.is_(False),
+            Business.weekly_capacity > 0,
+        )
+        .order_by(Business.id)
+        .with_for_update(of=Business)
+    ).all()
+    work = open_commitments([r.id for r in rows])
     codes = frozenset({kit.code})
-    return matching.CandidatePool(domain_business(b, codes, work[b.id]) for b in candidates)
+    return matching.CandidatePool(
+        matching.Business(
+            r.id, r.province, r.weekly_capacity, codes, r.min_lot, r.status, r.paused, tuple(work[r.id])
+        )
+        for r in rows
+    )
 
 
 def lock_round_orders(kit_id: int, *, waiting: bool, after_id: int, day: date) -> list[Order]:
@@ -132,6 +157,12 @@ def lock_kit(kit_id: int) -> Kit | None:
     )
 
 
+@dataclass(frozen=True)
+class _Offer:
+    order: Order
+    allocation: matching.Allocation
+
+
 def run_round(kit_id: int, *, waiting: bool, after_id: int = 0) -> RoundOutcome:
     """One round for the kit (see the module's note); commits. ``after_id`` skips orders already
     seen by an earlier round of the same run."""
@@ -142,78 +173,120 @@ def run_round(kit_id: int, *, waiting: bool, after_id: int = 0) -> RoundOutcome:
         db.session.rollback()
         return RoundOutcome(kit_id, 0, after_id, 0)
     pool = candidate_pool(kit)
-    offers: list[tuple[Order, Job]] = []
+    offers = [_Offer(order, a) for order in orders for a in _match_one(order, kit.code, pool, day)]
     moment = now()
-    for order in orders:
-        offers += [(order, job) for job in _match_one(order, kit, pool, day, moment)]
-    db.session.flush()  # every job and its first event, in bulk
-    for order, job in offers:
-        audit(
-            None,
-            "job.offered",
-            "job",
-            job.id,
-            order_id=order.id,
-            business_id=job.business_id,
-            quantity=job.quantity,
-            rule=job.match.get("rule"),
-        )
-    for order in orders:
-        if order.matched_at is None:
-            order.matched_at = moment
-        order.last_matched_at = moment
-        refresh_order_status(order, None)
+    _write_offers(offers, moment)
+    _write_orders(orders, offers, moment)
     db.session.commit()
     return RoundOutcome(kit_id, len(orders), orders[-1].id, len(offers))
 
 
 def _match_one(
-    order: Order, kit: Kit, pool: matching.CandidatePool, day: date, moment: datetime
-) -> list[Job]:
-    """The new offers for one order of the round (added to the session, not flushed)."""
+    order: Order, kit: str, pool: matching.CandidatePool, day: date
+) -> tuple[matching.Allocation, ...]:
+    """What the engine offers one order of the round; the pool then holds those offers."""
     t = tally(order)
     if order.cancelled_at is not None or t.unallocated <= 0 or order.needed_by <= day:
-        return []
+        return ()
     request = matching.OrderToMatch(
         id=order.id,
-        kit=kit.code,
+        kit=kit,
         quantity=t.unallocated,
         delivery_province=order.delivery_province,
         needed_by=order.needed_by,
         declined_by=frozenset(j.business_id for j in order.jobs if j.status == states.DECLINED),
     )
     try:
-        result = matching.place_order(request, pool, day, current_app.config["MAX_SPLITS"] or None)
+        return matching.place_order(request, pool, day, current_app.config["MAX_SPLITS"] or None).allocations
     except DomainError as err:
         current_app.logger.warning("order %s cannot be matched: %s", order.id, err)
-        return []
-    jobs = []
-    ttl = current_app.config["OFFER_TTL_HOURS"]
-    for a in result.allocations:
-        explanation = a.explanation.as_dict()
-        job = Job(
-            order=order,
-            business_id=a.business_id,
-            quantity=a.quantity,
-            status=states.OFFERED,
-            offered_at=moment,
-            expires_at=moment + timedelta(hours=ttl),
-            due_date=a.due_date,
-            match=explanation,
-            updated_at=moment,
-        )
-        job.events.append(
-            JobEvent(
-                at=moment,
-                actor_id=None,
-                from_status=None,
-                to_status=states.OFFERED,
-                detail={"match": explanation},
+        return ()
+
+
+def _write_offers(offers: list[_Offer], moment: datetime) -> None:
+    """Every offer of the round with its first event and its audit entry: three bulk inserts."""
+    if not offers:
+        return
+    expires = moment + timedelta(hours=current_app.config["OFFER_TTL_HOURS"])
+    explained = [o.allocation.explanation.as_dict() for o in offers]
+    rows = [
+        {
+            "order_id": o.order.id,
+            "business_id": o.allocation.business_id,
+            "quantity": o.allocation.quantity,
+            "status": states.OFFERED,
+            "offered_at": moment,
+            "expires_at": expires,
+            "due_date": o.allocation.due_date,
+            "match": why,
+            "updated_at": moment,
+        }
+        for o, why in zip(offers, explained, strict=True)
+    ]
+    ids = db.session.scalars(insert(Job).returning(Job.id, sort_by_parameter_order=True), rows).all()
+    events = [
+        {
+            "job_id": i,
+            "at": moment,
+            "actor_id": None,
+            "from_status": None,
+            "to_status": states.OFFERED,
+            "detail": {"match": why},
+        }
+        for i, why in zip(ids, explained, strict=True)
+    ]
+    db.session.execute(insert(JobEvent), events)
+    entries = [
+        {
+            "at": moment,
+            "actor_id": None,
+            "action": "job.offered",
+            "entity": "job",
+            "entity_id": i,
+            "detail": {
+                "order_id": o.order.id,
+                "business_id": o.allocation.business_id,
+                "quantity": o.allocation.quantity,
+                "rule": why["rule"],
+            },
+        }
+        for i, o, why in zip(ids, offers, explained, strict=True)
+    ]
+    db.session.execute(insert(AuditEntry), entries)
+
+
+def _write_orders(orders: list[Order], offers: list[_Offer], moment: datetime) -> None:
+    """Each order of the round: matched now, its status as its jobs (old and new) imply, through
+    the order's state machine, with an audit entry for each change; bulk updates."""
+    new: dict[int, list[states.JobShare]] = {}
+    for o in offers:
+        new.setdefault(o.order.id, []).append(states.JobShare(states.OFFERED, o.allocation.quantity))
+    changes, entries = [], []
+    for order in orders:
+        shares = [states.JobShare(j.status, j.quantity) for j in order.jobs] + new.get(order.id, [])
+        t = states.tally_order(order.quantity, shares, matched=True, cancelled=order.cancelled_at is not None)
+        row: dict[str, Any] = {
+            "id": order.id,
+            "matched_at": order.matched_at or moment,
+            "last_matched_at": moment,
+        }
+        if t.status != order.status:
+            row |= {"status": states.ORDER.transition(order.status, t.status), "updated_at": moment}
+            entries.append(
+                {
+                    "at": moment,
+                    "actor_id": None,
+                    "action": f"order.{t.status}",
+                    "entity": "order",
+                    "entity_id": order.id,
+                    "detail": {"from_status": order.status},
+                }
             )
-        )
-        db.session.add(job)
-        jobs.append(job)
-    return jobs
+        changes.append(row)
+    for keys in {tuple(sorted(r)) for r in changes}:  # one executemany per set of columns
+        db.session.execute(update(Order), [r for r in changes if tuple(sorted(r)) == keys])
+    if entries:
+        db.session.execute(insert(AuditEntry), entries)
 
 
 def run_rounds(kit_id: int, *, waiting: bool) -> int:
