@@ -28,6 +28,7 @@ from ..models import BUSINESS_STATUSES, Job
 from ..services import businesses, jobs, orders, stats
 from ..services.common import now, tally, today
 from . import bp, i18n, province_name
+from .admin_waiting import flash_waiting
 from .auth import safe_next
 from .common import kit_choices, owner_group_label, province_choices, role_required, status_label, user
 from .forms import (
@@ -342,6 +343,7 @@ def rematch_order(order_id: int) -> Any:
         )
     else:
         flash(_("Matching runs again for order #%(id)s.", id=i18n.local_digits(order_id)), "success")
+        flash_waiting(order_id)
     return back("web.admin_orders")
 
 
