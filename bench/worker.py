@@ -8,7 +8,9 @@ capacities, kits, min lots and paused share) and orders drawn from the same gene
   then K ``python -m workers --burst --no-sweep`` processes start at once (for each K of
   ``--workers``). Reported: orders/s over the matching itself (first round's start to last
   offers' commit) and over the whole drain (start-up included), and the mean and p99 time from
-  the first round's start (every order was committed before it) to the order's offers.
+  the first round's start (every order was committed before it) to the order's offers; each K
+  is run ``--repeat`` times over the same orders (matched again from scratch) and the median run
+  by orders/s is shown.
 * **steady**: ``--steady-workers`` workers run; orders are posted one by one at ``--rate`` a
   second for ``--seconds``; reported: mean and p99 time from an order's commit to its offers.
 
@@ -315,6 +317,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--workshops", type=int, default=1000)
     parser.add_argument("--orders", type=int, default=2000)
     parser.add_argument("--workers", type=int, nargs="*", default=[1, 2, 4])
+    parser.add_argument("--repeat", type=int, default=3, help="drains per worker count; the median is shown")
     parser.add_argument("--post", choices=sorted(POSTERS), default="single", help="how orders are posted")
     parser.add_argument("--rate", type=float, default=20.0, help="steady mode: orders a second")
     parser.add_argument("--seconds", type=float, default=30.0, help="steady mode: how long to post")
@@ -324,13 +327,17 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     app = bench_app()
     print(f"{args.orders} orders over {args.workshops} workshops, PostgreSQL + Redis, `python -m workers`")
-    print(f"{'workers':>8} {'orders/s':>9} {'wall o/s':>9} {'mean s':>8} {'p99 s':>8}  (drain)")
+    print(f"{'workers':>8} {'orders/s':>9} {'wall o/s':>9} {'mean s':>8} {'p99 s':>8}  (drain, median run)")
     drains = []
     posting = post(app, args) if args.workers else 0.0
     for n, k in enumerate(args.workers):
-        if n:
-            unmatch(app)
-        r = drain(app, k)
+        runs = []
+        for i in range(args.repeat):
+            if n or i:
+                unmatch(app)
+            runs.append(drain(app, k))
+        runs.sort(key=lambda run: run["orders_per_second"])
+        r = {**runs[len(runs) // 2], "orders_per_second_runs": [run["orders_per_second"] for run in runs]}
         drains.append(r)
         print(
             f"{k:>8} {r['orders_per_second']:>9} {r['orders_per_second_wall']:>9}"
