@@ -244,21 +244,11 @@ def match_order(
             break
         transit = 1 + d // geo.TRANSIT_KM_PER_DAY
         due = order.needed_by - timedelta(days=transit)
-        with_room = []
-        for b in group:
-            if not is_eligible(b, order):
-                continue
-            sched = b.schedule
-            free = sched.free_until(due, today)
-            considered += 1
-            if free > 0:
-                # P4: the least utilized first, then the lowest id
-                key = (sched.utilization(today), b.id)
-                with_room.append((key, b, free))
+        with_room, eligible = _with_room(group, order, due, today)
+        considered += eligible
         if not with_room:
             continue
         tier += 1
-        with_room.sort(key=_first)
         equals = len(with_room)
         for key, b, free in with_room:
             if remaining == 0 or slots <= 0:
@@ -267,12 +257,7 @@ def match_order(
             if take < b.min_lot and take < remaining:
                 passed.append((b, free, d, tier, transit, due, key[0], equals))
                 continue
-            if take < b.min_lot:
-                why = RULE_LAST_REMAINDER
-            elif equals == 1:
-                why = RULE_NEAREST
-            else:
-                why = RULE_NEAREST_LOWEST_UTILIZATION
+            why = RULE_LAST_REMAINDER if take < b.min_lot else _rule(equals)
             allocations.append(
                 Allocation(
                     b.id, take, due, Explanation(d, d == 0, tier, transit, due, free, key[0], equals, why)
@@ -286,8 +271,31 @@ def match_order(
     return MatchResult(order.id, tuple(allocations), remaining, considered)
 
 
+def _rule(equals: int) -> str:
+    return RULE_NEAREST if equals == 1 else RULE_NEAREST_LOWEST_UTILIZATION
+
+
 def _first(entry: tuple[tuple[float, int], Business, int]) -> tuple[float, int]:
     return entry[0]
+
+
+def _with_room(
+    group: list[Business], order: OrderToMatch, due: date, today: date
+) -> tuple[list[tuple[tuple[float, int], Business, int]], int]:
+    """The group's eligible businesses with room before ``due``, as (rank, business, room), the
+    least utilized first, then the lowest id (P4); and how many eligible ones were asked."""
+    with_room = []
+    eligible = 0
+    for b in group:
+        if not is_eligible(b, order):
+            continue
+        sched = b.schedule
+        free = sched.free_until(due, today)
+        eligible += 1
+        if free > 0:
+            with_room.append(((sched.utilization(today), b.id), b, free))
+    with_room.sort(key=_first)
+    return with_room, eligible
 
 
 _Passed = tuple[Business, int, int, int, int, date, float, int]
