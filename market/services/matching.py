@@ -21,7 +21,6 @@ from .rounds import (  # noqa: F401  (re-exported: callers and tests import them
     RoundOutcome,
     candidate_pool,
     domain_business,
-    lock_candidates,
     open_commitments,
     run_round,
     run_rounds,

@@ -76,25 +76,6 @@ def domain_business(b: Business, kit_codes: frozenset[str], jobs: list[Commitmen
     )
 
 
-def lock_candidates(kit_id: int) -> list[Business]:
-    """Approved, unpaused businesses with capacity that make this kit, locked in ascending id."""
-    return list(
-        db.session.scalars(
-            select(Business)
-            .join(business_kits, business_kits.c.business_id == Business.id)
-            .where(
-                business_kits.c.kit_id == kit_id,
-                Business.status == "approved",
-                Business.paused.is_(False),
-                Business.weekly_capacity > 0,
-            )
-            .order_by(Business.id)
-            .with_for_update(of=Business)
-            .execution_options(populate_existing=True)
-        )
-    )
-
-
 def candidate_pool(kit: Kit) -> matching.CandidatePool:
     """The kit's candidates, locked in ascending id, with their open work loaded once, as the
     engine sees them (read as plain rows: a round needs no business objects)."""

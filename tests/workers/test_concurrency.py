@@ -1,9 +1,10 @@
 """Matching under real concurrency: RQ worker processes racing for the same workshops on PostgreSQL.
 
-P1 (never overbook) holds only because the matching transaction locks the order row, then every
-candidate business in ascending id, before it reads their open work. These tests give several real
-workers a queue full of orders at once and check the outcome with direct database reads; they can
-fail: with the business locks taken away, workers read the same free capacity and overbook.
+P1 (never overbook) holds only because a matching round locks the kit's row, then its orders, then
+every candidate business in ascending id, before it reads their open work. These tests give
+several real workers a queue full of rounds at once and check the outcome with direct database
+reads; they can fail: with the business locks taken away, rounds of the two kits read the same
+free capacity and overbook.
 """
 
 from __future__ import annotations
