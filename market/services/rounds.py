@@ -98,14 +98,27 @@ def candidate_pool(kit: Kit) -> matching.CandidatePool:
         .order_by(Business.id)
         .with_for_update(of=Business)
     ).all()
-    work = open_commitments([r.id for r in rows])
+    work = _open_work_of_kit(kit.id)
     codes = frozenset({kit.code})
     return matching.CandidatePool(
         matching.Business(
-            r.id, r.province, r.weekly_capacity, codes, r.min_lot, r.status, r.paused, tuple(work[r.id])
+            r.id, r.province, r.weekly_capacity, codes, r.min_lot, r.status, r.paused, work.get(r.id, ())
         )
         for r in rows
     )
+
+
+def _open_work_of_kit(kit_id: int) -> dict[int, tuple[Commitment, ...]]:
+    """Open work of every business that makes the kit (one join, not a list of ids)."""
+    rows = db.session.execute(
+        select(Job.business_id, Job.quantity, Job.units_done, Job.due_date)
+        .join(business_kits, business_kits.c.business_id == Job.business_id)
+        .where(business_kits.c.kit_id == kit_id, Job.status.in_(states.OPEN_JOB_STATUSES))
+    )
+    out: dict[int, list[Commitment]] = {}
+    for business_id, quantity, done, due in rows:
+        out.setdefault(business_id, []).append(Commitment(max(0, quantity - done), due))
+    return {b: tuple(c) for b, c in out.items()}
 
 
 def lock_round_orders(kit_id: int, *, waiting: bool, after_id: int, day: date) -> list[Order]:
