@@ -22,6 +22,7 @@ from .rounds import (  # noqa: F401  (re-exported: callers and tests import them
     candidate_pool,
     domain_business,
     open_commitments,
+    order_to_match,
     run_round,
     run_rounds,
 )

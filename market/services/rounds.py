@@ -76,6 +76,23 @@ def domain_business(b: Business, kit_codes: frozenset[str], jobs: list[Commitmen
     )
 
 
+def order_to_match(order: Order, quantity: int, declined: frozenset[int]) -> matching.OrderToMatch:
+    """``quantity`` units of the order as the engine sees it (``declined``: businesses that declined it)."""
+    return matching.OrderToMatch(
+        id=order.id,
+        kit=order.kit.code,
+        quantity=quantity,
+        delivery_province=order.delivery_province,
+        needed_by=order.needed_by,
+        declined_by=declined,
+    )
+
+
+def declined_by(order: Order) -> frozenset[int]:
+    """The businesses that declined the order's offers (never offered it again: P8)."""
+    return frozenset(j.business_id for j in order.jobs if j.status == states.DECLINED)
+
+
 def candidate_pool(kit: Kit) -> matching.CandidatePool:
     """The kit's candidates, locked in ascending id, with their open work loaded once, as the
     engine sees them (read as plain rows: a round needs no business objects)."""
@@ -91,7 +108,7 @@ def candidate_pool(kit: Kit) -> matching.CandidatePool:
         .join(business_kits, business_kits.c.business_id == Business.id)
         .where(
             business_kits.c.kit_id == kit.id,
-            Business.status == "approved",
+            Business.status == states.APPROVED,
             Business.paused.is_(False),
             Business.weekly_capacity > 0,
         )
@@ -167,7 +184,7 @@ def run_round(kit_id: int, *, waiting: bool, after_id: int = 0) -> RoundOutcome:
         db.session.rollback()
         return RoundOutcome(kit_id, 0, after_id, 0)
     pool = candidate_pool(kit)
-    offers = [_Offer(order, a) for order in orders for a in _match_one(order, kit.code, pool, day)]
+    offers = [_Offer(order, a) for order in orders for a in _match_one(order, pool, day)]
     moment = now()
     _write_offers(offers, moment)
     _write_orders(orders, offers, moment)
@@ -175,21 +192,12 @@ def run_round(kit_id: int, *, waiting: bool, after_id: int = 0) -> RoundOutcome:
     return RoundOutcome(kit_id, len(orders), orders[-1].id, len(offers))
 
 
-def _match_one(
-    order: Order, kit: str, pool: matching.CandidatePool, day: date
-) -> tuple[matching.Allocation, ...]:
+def _match_one(order: Order, pool: matching.CandidatePool, day: date) -> tuple[matching.Allocation, ...]:
     """What the engine offers one order of the round; the pool then holds those offers."""
     t = tally(order)
     if order.cancelled_at is not None or t.unallocated <= 0 or order.needed_by <= day:
         return ()
-    request = matching.OrderToMatch(
-        id=order.id,
-        kit=kit,
-        quantity=t.unallocated,
-        delivery_province=order.delivery_province,
-        needed_by=order.needed_by,
-        declined_by=frozenset(j.business_id for j in order.jobs if j.status == states.DECLINED),
-    )
+    request = order_to_match(order, t.unallocated, declined_by(order))
     try:
         return matching.place_order(request, pool, day, current_app.config["MAX_SPLITS"] or None).allocations
     except DomainError as err:

@@ -4,15 +4,13 @@ from __future__ import annotations
 
 from sqlalchemy import select
 
-from ..domain import states
 from ..domain.matching import Business as Candidate
-from ..domain.matching import OrderToMatch
 from ..domain.waiting import WaitingReport, explain_waiting
 from ..errors import NotFound
 from ..extensions import db
 from ..models import Business, Order, business_kits
 from .common import tally, today
-from .rounds import domain_business, open_commitments
+from .rounds import declined_by, domain_business, open_commitments, order_to_match
 
 
 def waiting_report(order_id: int) -> WaitingReport:
@@ -22,7 +20,7 @@ def waiting_report(order_id: int) -> WaitingReport:
     """
     order = db.session.get(Order, order_id)
     if order is None:
-        raise NotFound("No such order.")
+        raise NotFound("order_not_found", order_id=order_id)
     t = tally(order)
     makers = list(
         db.session.scalars(
@@ -35,14 +33,8 @@ def waiting_report(order_id: int) -> WaitingReport:
     work = open_commitments([b.id for b in makers])
     codes = frozenset({order.kit.code})
     candidates: list[Candidate] = [domain_business(b, codes, work[b.id]) for b in makers]
-    request = OrderToMatch(
-        id=order.id,
-        kit=order.kit.code,
-        quantity=0 if order.cancelled_at is not None else t.unallocated,
-        delivery_province=order.delivery_province,
-        needed_by=order.needed_by,
-        declined_by=frozenset(j.business_id for j in order.jobs if j.status == states.DECLINED),
-    )
+    quantity = 0 if order.cancelled_at is not None else t.unallocated
+    request = order_to_match(order, quantity, declined_by(order))
     report = explain_waiting(request, candidates, today())
     db.session.rollback()
     return report

@@ -13,13 +13,13 @@ from flask import flash, render_template
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 
-from ..domain import waiting
-from ..errors import NotFound
-from ..extensions import db
-from ..models import Order
-from ..services.waiting import waiting_report
-from . import bp, i18n
-from .common import role_required
+from ...domain import waiting
+from ...errors import NotFound
+from ...extensions import db
+from ...models import Order
+from ...services.waiting import waiting_report
+from .. import bp, i18n
+from ..common import role_required
 
 REASONS = {
     waiting.NOTHING_WAITING: _l("No unit of this order waits."),
@@ -70,6 +70,6 @@ def flash_waiting(order_id: int) -> None:
 def order_waiting(order_id: int) -> Any:
     order = db.session.get(Order, order_id)
     if order is None:
-        raise NotFound("No such order.")
+        raise NotFound("order_not_found", order_id=order_id)
     report = waiting_report(order_id)
     return render_template("admin/order_waiting.html", order=order, report=report, lines=describe(report))
