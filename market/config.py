@@ -100,7 +100,10 @@ def load(env: Mapping[str, str] | None = None, **overrides: Any) -> dict[str, An
         "JOBS_MODE": env.get("MARKET_JOBS") or ("rq" if redis_url else "inline"),
         "RQ_QUEUE": env.get("MARKET_QUEUE", "market"),
         "OFFER_TTL_HOURS": _int(env, "OFFER_TTL_HOURS", 48),
-        "MAX_SPLITS": _int(env, "MAX_SPLITS", 5),
+        # jobs one matching pass may make for an order (0: no limit); the next pass continues at once
+        "MAX_SPLITS": _int(env, "MAX_SPLITS", 0),
+        # waiting orders of one kit a matching round takes at most (then another round follows)
+        "MATCH_ROUND_SIZE": _int(env, "MATCH_ROUND_SIZE", 500),
         "TOKEN_TTL_HOURS": _int(env, "TOKEN_TTL_HOURS", 24),
         "IDEMPOTENCY_TTL_HOURS": 24,
         # how often expiry and the waiting-order sweep run, and how long an order may stay
@@ -167,8 +170,10 @@ def check(cfg: Mapping[str, Any]) -> None:
         raise ConfigError("MARKET_JOBS=rq needs REDIS_URL")
     if cfg["OFFER_TTL_HOURS"] < 1:
         raise ConfigError("OFFER_TTL_HOURS must be at least 1")
-    if cfg["MAX_SPLITS"] < 1:
-        raise ConfigError("MAX_SPLITS must be at least 1")
+    if cfg["MAX_SPLITS"] < 0:
+        raise ConfigError("MAX_SPLITS must be 0 (no limit) or more")
+    if cfg["MATCH_ROUND_SIZE"] < 1:
+        raise ConfigError("MATCH_ROUND_SIZE must be at least 1")
     for entry in cfg.get("METRICS_ALLOW", []):
         try:
             ipaddress.ip_network(entry, strict=False)

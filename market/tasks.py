@@ -17,6 +17,12 @@ from redis.exceptions import RedisError
 from rq import Queue
 
 JOB_TIMEOUT_SECONDS = 120
+#: jobs of which one queued copy is enough: a nudge for one that is queued and not yet started is
+#: dropped (it will read the database after the caller's commit). See :func:`enqueue`.
+COALESCED = frozenset({"workers.jobs.match_kit", "workers.jobs.rematch_waiting"})
+#: how long the "already queued" mark lives if its job is lost before it starts (the sweep, which
+#: never coalesces, covers the meantime)
+COALESCE_TTL_SECONDS = 300
 
 
 def redis_connection() -> Redis:
@@ -49,11 +55,28 @@ def resolve(path: str) -> Any:
     return getattr(importlib.import_module(module), name)
 
 
-def enqueue(path: str, *args: Any, job_id: str | None = None) -> bool:
+def _mark(path: str, args: tuple[Any, ...]) -> str:
+    return f"market:{current_app.config['RQ_QUEUE']}:queued:{path}:{','.join(map(str, args))}"
+
+
+def started(path: str, *args: Any) -> None:
+    """Called by a coalesced job as it starts, before it reads anything: from now on a nudge
+    queues a new copy, since this one may already have read past the nudger's commit."""
+    if current_app.config["JOBS_MODE"] == "inline":
+        return
+    try:
+        redis_connection().delete(_mark(path, args))
+    except RedisError:
+        current_app.logger.warning("queue unreachable: the mark of %s%r expires by itself", path, args)
+
+
+def enqueue(path: str, *args: Any, job_id: str | None = None, coalesce: bool | None = None) -> bool:
     """Run or queue the job at dotted ``path`` with ``args``; say whether it was handed over.
 
     Inline failures are logged, not raised: the caller's transaction is already committed and the
-    sweep retries what is still waiting.
+    sweep retries what is still waiting. Jobs in :data:`COALESCED` (unless ``coalesce`` is False)
+    are queued only if no copy with the same arguments is queued and not yet started: that copy
+    reads the database after this caller's commit, so it sees what the caller changed.
     """
     if current_app.config["JOBS_MODE"] == "inline":
         try:
@@ -63,6 +86,10 @@ def enqueue(path: str, *args: Any, job_id: str | None = None) -> bool:
             return False
         return True
     try:
+        if (path in COALESCED if coalesce is None else coalesce) and not redis_connection().set(
+            _mark(path, args), job_id or "1", nx=True, ex=COALESCE_TTL_SECONDS
+        ):
+            return True  # a copy is queued and has not started
         queue().enqueue(
             path, *args, job_id=job_id, job_timeout=JOB_TIMEOUT_SECONDS, result_ttl=300, failure_ttl=24 * 3600
         )

@@ -47,6 +47,18 @@ def _run(fn: Callable[..., T], *args: Any) -> T:
             db.session.remove()
 
 
+def match_kit(kit_id: int) -> int:
+    """The nudge after orders of a kit are posted: match its new orders in rounds."""
+    from market.services import matching
+    from market.tasks import started
+
+    def run(kit: int) -> int:
+        started("workers.jobs.match_kit", kit)
+        return matching.match_kit(kit)
+
+    return _run(run, kit_id)
+
+
 def match_order(order_id: int) -> Any:
     from market.metrics import timed_matching
     from market.services import matching
@@ -57,8 +69,13 @@ def match_order(order_id: int) -> Any:
 
 def rematch_waiting(kit_id: int | None = None) -> int:
     from market.services import matching
+    from market.tasks import started
 
-    return _run(matching.rematch_waiting, kit_id)
+    def run(kit: int | None) -> int:
+        started("workers.jobs.rematch_waiting", *([] if kit is None else [kit]))
+        return matching.rematch_waiting(kit)
+
+    return _run(run, kit_id)
 
 
 def sweep() -> Any:

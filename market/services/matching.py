@@ -1,26 +1,31 @@
-"""Matching an order against the businesses, safely under concurrency.
+"""Matching use cases: what a nudge, an admin or the sweep asks for, in rounds per kit.
 
-One transaction per order: lock the order row, then every candidate business row in ascending
-id (``SELECT … FOR UPDATE``), read their open work under those locks, ask the pure engine, write
-the offers, commit. Two workers matching at once serialise on the businesses they share, and the
-second one reads the first one's offers before deciding: nobody is overbooked (P1). A run for an
-order that is no longer waiting changes nothing (P6), so a job that RQ delivers twice is harmless.
+Every use case runs :mod:`.rounds`: a round takes a kit's waiting orders oldest first, locks the
+kit, the orders and the kit's candidate businesses (in that order, ascending ids), matches the
+orders one after another in memory and commits once. A run for an order that is no longer
+waiting changes nothing (P6), so a job that RQ delivers twice is harmless; a round that finds
+nothing to do costs one query.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 
-from flask import current_app
 from sqlalchemy import func, select
 
-from ..domain import matching, states
-from ..domain.capacity import Commitment
-from ..domain.errors import DomainError
-from ..errors import NotFound
+from ..domain import states
 from ..extensions import db
-from ..models import Business, Job, Order, business_kits
-from .common import lock_order, now, offer, refresh_order_status, tally, today
+from ..models import Job, Kit, Order
+from .common import tally
+from .rounds import (  # noqa: F401  (re-exported: callers and tests import them from here)
+    RoundOutcome,
+    candidate_pool,
+    domain_business,
+    open_commitments,
+    order_to_match,
+    run_round,
+    run_rounds,
+)
 
 
 @dataclass(frozen=True)
@@ -32,132 +37,63 @@ class MatchOutcome:
     status: str
 
 
-def open_commitments(business_ids: list[int]) -> dict[int, list[Commitment]]:
-    """Open work (offered, accepted, in production) of these businesses, as the capacity rule sees it."""
-    out: dict[int, list[Commitment]] = {b: [] for b in business_ids}
-    if not business_ids:
-        return out
-    rows = db.session.execute(
-        select(Job.business_id, Job.quantity, Job.units_done, Job.due_date).where(
-            Job.business_id.in_(business_ids), Job.status.in_(states.OPEN_JOB_STATUSES)
-        )
-    )
-    for business_id, quantity, done, due in rows:
-        out[business_id].append(Commitment(max(0, quantity - done), due))
-    return out
+def match_kit(kit_id: int) -> int:
+    """Match the kit's orders never matched yet (``pending``), oldest first; count the new jobs.
 
-
-def domain_business(b: Business, kit_codes: frozenset[str], jobs: list[Commitment]) -> matching.Business:
-    return matching.Business(
-        id=b.id,
-        province=b.province,
-        weekly_capacity=b.weekly_capacity,
-        kits=kit_codes,
-        min_lot=b.min_lot,
-        status=b.status,
-        paused=b.paused,
-        jobs=tuple(jobs),
-    )
-
-
-def order_to_match(
-    order: Order, quantity: int, declined: frozenset[int], live_jobs: int = 0
-) -> matching.OrderToMatch:
-    """``quantity`` units of the order as the engine sees it (``declined``: businesses that declined it)."""
-    return matching.OrderToMatch(
-        id=order.id,
-        kit=order.kit.code,
-        quantity=quantity,
-        delivery_province=order.delivery_province,
-        needed_by=order.needed_by,
-        declined_by=declined,
-        live_jobs=live_jobs,
-    )
-
-
-def lock_candidates(kit_id: int) -> list[Business]:
-    """Approved, unpaused businesses with capacity that make this kit, locked in ascending id."""
-    return list(
-        db.session.scalars(
-            select(Business)
-            .join(business_kits, business_kits.c.business_id == Business.id)
-            .where(
-                business_kits.c.kit_id == kit_id,
-                Business.status == states.APPROVED,
-                Business.paused.is_(False),
-                Business.weekly_capacity > 0,
-            )
-            .order_by(Business.id)
-            .with_for_update(of=Business)
-            .execution_options(populate_existing=True)
-        )
-    )
+    This is the nudge after orders are posted: one per kit is enough, whatever the number of orders.
+    """
+    return run_rounds(kit_id, waiting=False)
 
 
 def match_order(order_id: int) -> MatchOutcome | None:
-    """Offer the order's unplaced units to the businesses the engine picks; commit.
+    """Match the order, in a round with the other waiting orders of its kit.
 
-    Returns None if the order does not exist (a job for a deleted order is a no-op).
+    A ``pending`` order is matched with the kit's other new orders; an ``awaiting_capacity`` one
+    (an admin's "re-run matching") with every waiting order of the kit, oldest first, so it never
+    jumps the queue. Returns None if the order does not exist.
     """
-    try:
-        order = lock_order(order_id)
-    except NotFound:
-        db.session.rollback()
+    row = db.session.execute(select(Order.kit_id, Order.status).where(Order.id == order_id)).first()
+    before = db.session.scalar(select(func.count(Job.id)).where(Job.order_id == order_id)) or 0
+    db.session.rollback()
+    if row is None:
+        return None
+    kit_id, status = row
+    if status in (states.PENDING, states.AWAITING_CAPACITY):
+        run_rounds(kit_id, waiting=status == states.AWAITING_CAPACITY)
+    order = db.session.get(Order, order_id)
+    if order is None:
         return None
     t = tally(order)
-    moment, day = now(), today()
-    waiting = order.cancelled_at is None and t.unallocated > 0 and order.needed_by > day
-    new_jobs: list[Job] = []
-    if waiting:
-        candidates = lock_candidates(order.kit_id)
-        work = open_commitments([b.id for b in candidates])
-        declined = frozenset(
-            db.session.scalars(
-                select(Job.business_id).where(Job.order_id == order.id, Job.status == states.DECLINED)
-            )
-        )
-        live = sum(1 for j in order.jobs if j.status in states.LIVE_JOB_STATUSES)
-        kit = frozenset({order.kit.code})
-        request = order_to_match(order, t.unallocated, declined, live)
-        try:
-            result = matching.match_order(
-                request,
-                [domain_business(b, kit, work[b.id]) for b in candidates],
-                day,
-                current_app.config["MAX_SPLITS"],
-            )
-        except DomainError as err:
-            current_app.logger.warning("order %s cannot be matched: %s", order.id, err)
-            result = None
-        for a in result.allocations if result else ():
-            new_jobs.append(
-                offer(order, a.business_id, a.quantity, a.due_date, a.explanation.as_dict(), None)
-            )
-    if order.matched_at is None:
-        order.matched_at = moment
-    order.last_matched_at = moment
-    t = refresh_order_status(order, None)
-    db.session.commit()
-    return MatchOutcome(order_id, len(new_jobs), t.allocated, t.unallocated, t.status)
+    made = len(order.jobs) - before
+    db.session.rollback()
+    return MatchOutcome(order_id, made, t.allocated, t.unallocated, t.status)
 
 
 def waiting_order_ids(kit_id: int | None = None) -> list[int]:
     """Orders with units no business holds yet (or never matched), oldest first."""
-    q = select(Order.id).where(Order.status.in_(states.WAITING_ORDER_STATUSES))
+    q = select(Order.id).where(Order.status.in_([states.AWAITING_CAPACITY, states.PENDING]))
     if kit_id is not None:
         q = q.where(Order.kit_id == kit_id)
     return list(db.session.scalars(q.order_by(Order.id)))
 
 
+def waiting_kit_ids() -> list[int]:
+    """Kits with orders waiting (``pending`` or ``awaiting_capacity``), ascending."""
+    q = (
+        select(Order.kit_id)
+        .where(Order.status.in_([states.AWAITING_CAPACITY, states.PENDING]))
+        .group_by(Order.kit_id)
+        .order_by(Order.kit_id)
+    )
+    return list(db.session.scalars(q))
+
+
 def rematch_waiting(kit_id: int | None = None) -> int:
-    """Match every waiting order again, oldest first, each in its own transaction; count the new jobs."""
-    ids = waiting_order_ids(kit_id)
-    db.session.rollback()  # end the read; each match takes its own locks
-    created = 0
-    for order_id in ids:
-        outcome = match_order(order_id)
-        created += outcome.new_jobs if outcome else 0
-    return created
+    """Match every waiting order of the kit (or of every kit) again, oldest first, in rounds;
+    count the new jobs."""
+    kits = [kit_id] if kit_id is not None else waiting_kit_ids()
+    db.session.rollback()
+    return sum(run_rounds(k, waiting=True) for k in kits if db.session.get(Kit, k) is not None)
 
 
 def count_open_offers() -> int:

@@ -23,6 +23,7 @@ from .common import audit, lock_order, move_job, now, paginate, refresh_order_st
 MATCH_ORDER = "workers.jobs.match_order"
 #: the furthest ``needed_by`` an order may name, in days from today (the rule is in domain/deadlines.py)
 MAX_DAYS_AHEAD = deadlines.MAX_LEAD_DAYS
+MATCH_KIT = "workers.jobs.match_kit"
 REMATCH_WAITING = "workers.jobs.rematch_waiting"
 
 
@@ -89,7 +90,7 @@ def create(
         if replay is None:
             raise
         return replay
-    enqueue(MATCH_ORDER, order.id, job_id=f"match-order-{order.id}")
+    nudge_kits([order.kit_id])
     return 201, body
 
 
@@ -133,6 +134,13 @@ def _new_order(buyer: User, data: dict[str, Any]) -> Order:
         province=order.delivery_province,
     )
     return order
+
+
+def nudge_kits(kit_ids: list[int]) -> None:
+    """After a commit that posted orders: one matching nudge per kit (coalesced in the queue), so
+    orders posted together are matched in the same rounds."""
+    for kit_id in sorted(set(kit_ids)):
+        enqueue(MATCH_KIT, kit_id)
 
 
 def visible(user: User, order_id: int) -> Order:

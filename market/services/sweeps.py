@@ -1,8 +1,9 @@
 """The reconciler: what the queue may have lost, the database still knows.
 
-``sweep()`` expires unanswered offers, then makes sure every order that waits gets matched: an
-order still ``pending`` after a grace period (its job was lost with a worker or with Redis) and
-every ``awaiting_capacity`` order. It is safe to run any number of times, anywhere.
+``sweep()`` expires unanswered offers, then makes sure every order that waits gets matched: the
+kits of orders still ``pending`` after a grace period (their nudge was lost with a worker or with
+Redis) get a matching round, and every ``awaiting_capacity`` order a re-match. It is safe to run
+any number of times, anywhere.
 """
 
 from __future__ import annotations
@@ -21,7 +22,7 @@ from ..models import Heartbeat, Job, Order
 from ..tasks import enqueue
 from .common import lock_order, move_job, now, refresh_order_status
 
-MATCH_ORDER = "workers.jobs.match_order"
+MATCH_KIT = "workers.jobs.match_kit"
 REMATCH_WAITING = "workers.jobs.rematch_waiting"
 
 
@@ -59,18 +60,19 @@ def sweep() -> SweepReport:
     expired = expire_offers()
     grace = timedelta(seconds=current_app.config["PENDING_GRACE_SECONDS"])
     stale = list(
-        db.session.scalars(
-            select(Order.id)
+        db.session.execute(
+            select(Order.id, Order.kit_id)
             .where(Order.status == states.PENDING, Order.created_at <= now() - grace)
             .order_by(Order.id)
         )
     )
     awaiting = list(db.session.scalars(select(Order.id).where(Order.status == states.AWAITING_CAPACITY)))
     db.session.rollback()
-    for order_id in stale:
-        enqueue(MATCH_ORDER, order_id, job_id=f"match-order-{order_id}")
+    # never coalesced: a nudge lost with its "queued" mark still set must not hold these back
+    for kit_id in sorted({kit_id for _, kit_id in stale}):
+        enqueue(MATCH_KIT, kit_id, job_id=f"sweep-match-kit-{kit_id}", coalesce=False)
     if awaiting or expired:
-        enqueue(REMATCH_WAITING, job_id="rematch-waiting")
+        enqueue(REMATCH_WAITING, job_id="rematch-waiting", coalesce=False)
     record_beat(SWEEP)
     return SweepReport(expired, len(stale), len(awaiting))
 

@@ -86,32 +86,31 @@ def units_beyond(order: OrderToMatch, by_id: dict[int, Business], result: MatchR
 
 def check_p4(order: OrderToMatch, cands: tuple[Business, ...], result: MatchResult, today: date) -> None:
     """Among equally near businesses, one with lower utilization (then lower id) that got nothing
-    either could not have taken a lot, or the one that got work could take the whole remainder
-    (at its lot) and it could not (P5 before P4)."""
+    could not have taken a lot: no room, or room below its min_lot (P5)."""
     got = {a.business_id for a in result.allocations}
-    by_id = {b.id: b for b in cands}
     eligible = [b for b in cands if is_eligible(b, order)]
     for x in (b for b in eligible if b.id in got):
         ux = brute_utilization(x.weekly_capacity, list(x.jobs), today)
-        left = units_beyond(order, by_id, result, dist(x, order))
-        fx = free_before(x, order, today)
         for y in eligible:
             if y.id in got or dist(y, order) != dist(x, order):
                 continue
             uy = brute_utilization(y.weekly_capacity, list(y.jobs), today)
             if (uy, y.id) < (ux, x.id):
                 f = free_before(y, order, today)
-                whole_first = (fx < left, left < x.min_lot) < (f < left, left < y.min_lot)
-                assert f == 0 or f < y.min_lot or whole_first, (
+                assert f == 0 or f < y.min_lot, (
                     f"{x.id} (utilization {ux:.3f}) got work before {y.id} ({uy:.3f}) with room {f}"
                 )
 
 
 def check_p5(
-    order: OrderToMatch, cands: tuple[Business, ...], result: MatchResult, today: date, max_splits: int
+    order: OrderToMatch,
+    cands: tuple[Business, ...],
+    result: MatchResult,
+    today: date,
+    max_splits: int | None = None,
 ) -> None:
     allocs = result.allocations
-    assert len(allocs) <= max(0, max_splits - order.live_jobs)
+    assert max_splits is None or len(allocs) <= max_splits
     assert len({a.business_id for a in allocs}) == len(allocs), "a business twice in one pass"
     by_id = {b.id: b for b in cands}
     for i, a in enumerate(allocs):
@@ -151,3 +150,20 @@ def check_eligibility(order: OrderToMatch, cands: tuple[Business, ...], result: 
     by_id = {b.id: b for b in cands}
     for a in result.allocations:
         assert is_eligible(by_id[a.business_id], order)
+
+
+def check_p5_never_stranded(
+    order: OrderToMatch, cands: tuple[Business, ...], result: MatchResult, today: date
+) -> None:
+    """P5: the number of jobs is never why units wait. If some wait, every eligible business that
+    got nothing has no room before its deadline, or room below both its min_lot and what waits."""
+    if not result.unallocated:
+        return
+    got = {a.business_id for a in result.allocations}
+    for b in cands:
+        if b.id in got or not is_eligible(b, order):
+            continue
+        f = free_before(b, order, today)
+        assert f == 0 or (f < b.min_lot and f < result.unallocated), (
+            f"{result.unallocated} units wait while business {b.id} has room {f} (min_lot {b.min_lot})"
+        )

@@ -51,7 +51,7 @@ class MatchCall:
 
 
 class Market:
-    def __init__(self, today: date, businesses: list[Business], max_splits: int = MAX_SPLITS) -> None:
+    def __init__(self, today: date, businesses: list[Business], max_splits: int | None = MAX_SPLITS) -> None:
         self.today = today
         self.max_splits = max_splits
         # businesses are kept without jobs; jobs live in self.jobs and are attached on demand
@@ -106,7 +106,6 @@ class Market:
             delivery_province=o.delivery_province,
             needed_by=o.needed_by,
             declined_by=frozenset(o.declined_by),
-            live_jobs=len(self.live_jobs(order_id)),
         )
         candidates = tuple(self.business_now(b) for b in sorted(self.businesses))
         result = match_order(request, candidates, self.today, self.max_splits)

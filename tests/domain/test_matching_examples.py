@@ -14,10 +14,11 @@ from market.domain.matching import (
     RULE_LAST_REMAINDER,
     RULE_NEAREST,
     RULE_NEAREST_LOWEST_UTILIZATION,
-    RULE_NEAREST_WHOLE_REMAINDER,
     Business,
+    CandidatePool,
     OrderToMatch,
     match_order,
+    place_order,
 )
 
 from .model import Market
@@ -131,8 +132,8 @@ def test_a_job_below_min_lot_only_as_the_last_remainder():
         r = match_order(order(qty, days=11), [near, idle, far], TODAY)
         return [(a.business_id, a.quantity, a.explanation.rule) for a in r.allocations]
 
-    # 25 units: both could take them all; the idle one, for which that is not below its lot, does
-    assert placed(25) == [(2, 25, RULE_NEAREST_WHOLE_REMAINDER)]
+    # 25 units: both could take them all; the idle one, the less utilized, does
+    assert placed(25) == [(2, 25, RULE_NEAREST_LOWEST_UTILIZATION)]
     # 120: the idle one takes its 100, the last 20 go to business 1 below its lot, not to Tehran
     assert placed(120) == [(2, 100, RULE_NEAREST_LOWEST_UTILIZATION), (1, 20, RULE_LAST_REMAINDER)]
     # 200: business 1 is passed over (30 is below its lot and not the remainder); Tehran takes 90;
@@ -148,13 +149,17 @@ def test_a_job_below_min_lot_only_as_the_last_remainder():
     assert r.unallocated == 60
 
 
-def test_at_most_max_splits_jobs_per_order():
+def test_the_number_of_jobs_never_leaves_units_waiting():
     cands = [biz(i, "tehran", 7) for i in range(1, 9)]  # 29 each before day 30
+    r = match_order(order(1000, "tehran"), cands, TODAY)
+    assert len(r.allocations) == 8 and r.unallocated == 1000 - 8 * 29
+    # a per-pass limit keeps one pass short; placing runs the next passes at once
     r = match_order(order(1000, "tehran"), cands, TODAY, max_splits=5)
-    assert len(r.allocations) == 5 and r.unallocated == 1000 - 5 * 29
-    # jobs the order already holds count toward the limit
-    r = match_order(order(1000, "tehran", live_jobs=4), cands, TODAY, max_splits=5)
-    assert len(r.allocations) == 1
+    assert len(r.allocations) == 5
+    pool = CandidatePool(cands)
+    r = place_order(order(1000, "tehran"), pool, TODAY, max_splits=5)
+    assert [a.business_id for a in r.allocations] == list(range(1, 9)) and r.unallocated == 1000 - 8 * 29
+    assert all(b.schedule.free_until(TODAY + timedelta(days=29), TODAY) == 0 for b in pool)
 
 
 def test_ineligible_businesses_get_nothing():
@@ -225,10 +230,10 @@ def test_a_passed_over_business_takes_the_remainder_before_anything_goes_farther
     ]
 
 
-def test_among_equals_one_that_can_take_the_whole_order_comes_first():
+def test_among_equals_the_least_utilized_goes_first_even_if_it_cannot_take_it_all():
     # Business 1 is idle (utilization 0) but can make only 29 by day 29; business 2 is half busy
-    # and can still make 150. An order of 100 goes whole to business 2 (one job, not two), the
-    # least utilized of those that can take it all.
+    # and can still make 150. An order of 100: business 1 takes its 29, business 2 the other 71
+    # (P4 first: taking the whole order to one business to save a job stranded units elsewhere).
     small = biz(1, "tehran", 7)
     busy = Business(
         id=2,
@@ -246,9 +251,9 @@ def test_among_equals_one_that_can_take_the_whole_order_comes_first():
     )
     r = match_order(order(100, "tehran"), [small, busier, busy], TODAY)
     assert [(a.business_id, a.quantity, a.explanation.rule) for a in r.allocations] == [
-        (2, 100, RULE_NEAREST_WHOLE_REMAINDER)
+        (1, 29, RULE_NEAREST_LOWEST_UTILIZATION),
+        (2, 71, RULE_NEAREST_LOWEST_UTILIZATION),
     ]
-    # 300: nobody can take it all, so the least utilized goes first
     r = match_order(order(300, "tehran"), [small, busier, busy], TODAY)
     assert [a.business_id for a in r.allocations] == [1, 2, 3]
     assert {a.explanation.rule for a in r.allocations} == {RULE_NEAREST_LOWEST_UTILIZATION}

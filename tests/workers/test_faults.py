@@ -8,6 +8,7 @@ nothing half-written is left behind, and the order still gets matched.
 
 from __future__ import annotations
 
+import random
 from collections.abc import Callable, Iterator
 from typing import Any
 
@@ -217,3 +218,103 @@ def test_an_order_posted_while_redis_is_down_is_matched_once_redis_is_back(
     assert matched["status"] == states.ALLOCATED, matched
     assert matched["jobs"] == [(shop.business_id, 40, states.OFFERED)], matched
     check_order_books(app)
+
+
+def test_a_worker_killed_mid_round_of_500_orders_leaves_nothing_and_the_sweep_matches_them_all(
+    pg_app: Flask,
+    market: ApiClient,
+    workers: Workers,
+    clock: Clock,
+    connect: Callable[..., Connection],
+) -> None:
+    """One round takes all 500 orders of a kit. The worker is stopped where it has written the
+    round's job rows and waits to write their history, holding the kit, the 500 orders and the
+    workshops; then it is SIGKILLed. None of the round survives, and after the sweep every order
+    is matched, each business within its capacity."""
+    admin = market.admin()
+    provinces = ["kermanshah", "lorestan", "fars", "tehran", "hamadan", "isfahan"]
+    for i, province in enumerate(provinces):
+        market.business(admin, name=f"Workshop {i}", province=province, weekly_capacity=140)
+    buyer = market.buyer()
+    empty_queue(pg_app)
+    rng = random.Random(500)
+    posted = [
+        post_order(
+            buyer,
+            clock,
+            quantity=rng.randint(5, 40),
+            delivery_province=rng.choice(provinces),
+            days=rng.randint(8, 40),
+        )["id"]
+        for _ in range(500)
+    ]
+    with pg_app.app_context():
+        assert queue().count == 1  # one nudge for the kit, however many orders
+
+    holder = connect()
+    holder_pid = holder.execute(text("SELECT pg_backend_pid()")).scalar_one()
+    holder.execute(text("LOCK TABLE job_events IN SHARE MODE"))
+    observer = connect(autocommit=True)
+    (worker,) = workers.start(1, "--burst", "--no-sweep")
+
+    def waiting_behind_the_test() -> list[Any]:
+        assert worker.poll() is None, f"the worker ended early; see {workers.log(worker)}"
+        return list(
+            observer.execute(
+                text("SELECT pid FROM pg_stat_activity WHERE :h = ANY(pg_blocking_pids(pid))"),
+                {"h": holder_pid},
+            )
+        )
+
+    wait_for(waiting_behind_the_test, timeout=REACH_TIMEOUT_SECONDS, what="the worker to block mid-round")
+    ((blocked_pid,),) = waiting_behind_the_test()
+    probe = connect()
+    for what, query in [
+        ("the kit", "SELECT id FROM kits WHERE code = 'ELDERLY-COVID' FOR UPDATE NOWAIT"),
+        ("the first order", f"SELECT id FROM orders WHERE id = {posted[0]} FOR UPDATE NOWAIT"),
+        ("the last order", f"SELECT id FROM orders WHERE id = {posted[-1]} FOR UPDATE NOWAIT"),
+    ]:
+        with pytest.raises(OperationalError) as err:
+            probe.execute(text(query))
+        assert isinstance(err.value.orig, LockNotAvailable), what
+        probe.rollback()
+    written = observer.execute(
+        text(
+            "SELECT count(*) FROM pg_locks WHERE pid = :p AND granted "
+            "AND relation = 'jobs'::regclass AND mode = 'RowExclusiveLock'"
+        ),
+        {"p": blocked_pid},
+    ).scalar_one()
+    assert written == 1  # the round's job rows are written, only its commit would keep them
+
+    horse_and_all = kill_tree(worker)
+    wait_for(lambda: not any(is_alive(pid) for pid in horse_and_all), timeout=30, what="SIGKILL to land")
+    holder.rollback()
+    wait_for(
+        lambda: (
+            observer.execute(
+                text("SELECT count(*) FROM pg_stat_activity WHERE pid = :p"), {"p": blocked_pid}
+            ).scalar_one()
+            == 0
+        ),
+        timeout=60,
+        what="the killed worker's database session to end",
+    )
+    with pg_app.app_context():
+        assert db.session.scalar(select(func.count(Job.id))) == 0
+        assert db.session.scalar(select(func.count()).where(AuditEntry.action == "job.offered")) == 0
+        statuses = list(db.session.execute(select(Order.status, Order.matched_at)))
+        assert statuses == [(states.PENDING, None)] * 500
+        db.session.rollback()
+
+    clock.advance(seconds=pg_app.config["PENDING_GRACE_SECONDS"] + 1)
+    assert run_sweep(pg_app).stale_pending == 500
+    workers.wait(workers.start(1, "--burst", "--no-sweep"))
+
+    books = check_order_books(pg_app)
+    assert books["statuses"][states.PENDING] == 0, books["statuses"]
+    assert sum(books["statuses"].values()) == 500
+    with pg_app.app_context():
+        offered = db.session.scalar(select(func.count()).where(AuditEntry.action == "job.offered"))
+        assert offered == len(books["jobs"]) > 0
+        db.session.rollback()

@@ -17,6 +17,7 @@ from .. import bp, i18n
 from ..common import kit_choices, province_choices, role_required, status_label, user
 from ..forms import OrderFilterForm
 from .filters import back, order_filters, render_list, with_all
+from .waiting import flash_waiting
 
 
 @bp.get("/admin/orders")
@@ -51,4 +52,5 @@ def rematch_order(order_id: int) -> Any:
         )
     else:
         flash(_("Matching runs again for order #%(id)s.", id=i18n.local_digits(order_id)), "success")
+        flash_waiting(order_id)
     return back("web.admin_orders")
