@@ -86,6 +86,12 @@ def load(env: Mapping[str, str] | None = None, **overrides: Any) -> dict[str, An
         "RATELIMIT_STORAGE_URI": redis_url or "memory://",
         "RATELIMIT_AUTH": env.get("RATELIMIT_AUTH", "20 per minute"),
         "RATELIMIT_HEADERS_ENABLED": True,
+        # per buyer (or admin), on posting orders: a single order or a batch counts once
+        "RATELIMIT_ORDERS": env.get("RATELIMIT_ORDERS", "30 per minute"),
+        # units an unverified buyer may hold in open orders (not delivered, not cancelled)
+        "UNVERIFIED_MAX_OPEN_UNITS": _int(env, "UNVERIFIED_MAX_OPEN_UNITS", 1000),
+        # request body limit for a bulk requisition (up to 1,000 orders) and the CSV upload pages
+        "BATCH_MAX_CONTENT_LENGTH": _int(env, "BATCH_MAX_CONTENT_LENGTH", 4 * 1024 * 1024),
         # flask-smorest / OpenAPI
         "API_TITLE": "Kit marketplace",
         "API_VERSION": "v1",
@@ -109,6 +115,8 @@ def check(cfg: Mapping[str, Any]) -> None:
         raise ConfigError("OFFER_TTL_HOURS must be at least 1")
     if cfg["MAX_SPLITS"] < 1:
         raise ConfigError("MAX_SPLITS must be at least 1")
+    if cfg["UNVERIFIED_MAX_OPEN_UNITS"] < 0:
+        raise ConfigError("UNVERIFIED_MAX_OPEN_UNITS must be 0 or more")
     if not callable(cfg["CLOCK"]):
         raise ConfigError("CLOCK must be callable")
     uri = cfg["SQLALCHEMY_DATABASE_URI"]

@@ -51,4 +51,7 @@ def whoami() -> Any:
     user = me()
     b = businesses.of_user(user) if user.role == "business" else None
     db.session.rollback()
-    return {**UserOut().dump(user), "business_id": b.id if b else None}
+    out = {**UserOut().dump(user), "business_id": b.id if b else None}
+    if user.role == "buyer":
+        out["verified"] = user.verified
+    return out

@@ -18,6 +18,7 @@ from ..errors import Conflict, Invalid, NotFound
 from ..extensions import db
 from ..models import IdempotencyKey, Job, Kit, Order, User
 from ..tasks import enqueue
+from .buyers import check_open_units
 from .common import audit, lock_order, move_job, now, refresh_order_status, today
 
 MATCH_ORDER = "workers.jobs.match_order"
@@ -28,7 +29,7 @@ def fingerprint(body: dict[str, Any]) -> str:
     return hashlib.sha256(json.dumps(body, sort_keys=True, default=str).encode()).hexdigest()
 
 
-def _replay(user: User, key: str, print_: str) -> tuple[int, dict[str, Any]] | None:
+def replay(user: User, key: str, print_: str) -> tuple[int, dict[str, Any]] | None:
     """The first answer for this key, if it was claimed within the last 24 hours.
 
     :raises Invalid: if the key came with another body.
@@ -50,6 +51,18 @@ def _replay(user: User, key: str, print_: str) -> tuple[int, dict[str, Any]] | N
     return row.response_status, row.response_body
 
 
+def line_problems(data: dict[str, Any], kit: Kit | None) -> dict[str, str]:
+    """What the schema cannot know about an order's body, by field: a kit that cannot be ordered,
+    a date too soon. Shared by single orders and batches."""
+    problems: dict[str, str] = {}
+    if kit is None or not kit.active:
+        problems["kit"] = f"No kit with code {data['kit']} can be ordered."
+    earliest = today() + timedelta(days=1)
+    if data["needed_by"] < earliest:
+        problems["needed_by"] = f"Must be {earliest.isoformat()} or later."
+    return problems
+
+
 def create(
     buyer: User, data: dict[str, Any], idempotency_key: str | None, render: Callable[[Order], dict[str, Any]]
 ) -> tuple[int, dict[str, Any]]:
@@ -60,16 +73,17 @@ def create(
     """
     print_ = fingerprint(data)
     if idempotency_key:
-        replay = _replay(buyer, idempotency_key, print_)
-        if replay is not None:
+        first = replay(buyer, idempotency_key, print_)
+        if first is not None:
             db.session.rollback()
-            return replay
+            return first
     kit = db.session.scalar(select(Kit).where(Kit.code == data["kit"]))
-    if kit is None or not kit.active:
-        raise Invalid.field("kit", f"No kit with code {data['kit']} can be ordered.")
-    earliest = today() + timedelta(days=1)
-    if data["needed_by"] < earliest:
-        raise Invalid.field("needed_by", f"Must be {earliest.isoformat()} or later.")
+    problems = line_problems(data, kit)
+    if problems:
+        name, message = next(iter(problems.items()))
+        raise Invalid.field(name, message)
+    assert kit is not None  # line_problems refuses a missing kit
+    check_open_units(buyer, data["quantity"])
     moment = now()
     order = Order(
         buyer_id=buyer.id,
@@ -113,10 +127,10 @@ def create(
     except IntegrityError:
         # the same key claimed by a concurrent request: answer as it did
         db.session.rollback()
-        replay = _replay(buyer, idempotency_key or "", print_) if idempotency_key else None
-        if replay is None:
+        first = replay(buyer, idempotency_key or "", print_) if idempotency_key else None
+        if first is None:
             raise
-        return replay
+        return first
     enqueue(MATCH_ORDER, order.id, job_id=f"match-order-{order.id}")
     return 201, body
 
