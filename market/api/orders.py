@@ -50,7 +50,7 @@ def per_user() -> str:
 
 @blp.post("")
 @require("buyer")
-@limiter.limit(orders_limit, key_func=per_user)
+@limiter.shared_limit(orders_limit, scope="post-orders", key_func=per_user)
 @blp.arguments(OrderIn)
 @blp.response(201, OrderOut)
 @blp.doc(parameters=[IDEMPOTENCY_HEADER])
@@ -76,7 +76,7 @@ def render_batch(batch: OrderBatch, placed: list[Order]) -> dict[str, Any]:
 
 @blp.post("/batch")
 @require("buyer", "admin")
-@limiter.limit(orders_limit, key_func=per_user)
+@limiter.shared_limit(orders_limit, scope="post-orders", key_func=per_user)
 @blp.doc(
     parameters=[IDEMPOTENCY_HEADER],
     requestBody={"required": True, "content": {"application/json": {"schema": BatchDoc}}},
