@@ -87,6 +87,7 @@ def create_batch() -> Any:
     """Post 1 to 1,000 orders at once (a bulk requisition): validated as a whole (nothing is stored
     if any line is bad), committed together, then matched. Verified buyers; an admin orders for a
     verified buyer with ``buyer_id``."""
+    batches.check_may_post(me())
     allow_batch_bodies()
     body = request.get_json(silent=True)
     if not isinstance(body, dict):

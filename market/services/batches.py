@@ -63,14 +63,19 @@ def resolve_buyer(actor: User, buyer_id: int | None) -> User:
         if not buyer.verified:
             raise Forbidden("This buyer is not verified yet: verify the buyer before ordering on its behalf.")
         return buyer
+    check_may_post(actor)
     if buyer_id is not None and buyer_id != actor.id:
         raise Invalid.field("buyer_id", "Only an admin may order on another buyer's behalf.")
-    if not actor.verified:
+    return actor
+
+
+def check_may_post(actor: User) -> None:
+    """Checked before the body is read. :raises Forbidden: an unverified buyer."""
+    if actor.role == "buyer" and not actor.verified:
         raise Forbidden(
             "Bulk requisitions are for verified buyers. Ask the programme's administrators to verify "
             "your organization; until then, post orders one at a time."
         )
-    return actor
 
 
 def create(

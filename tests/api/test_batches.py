@@ -162,6 +162,7 @@ def test_one_idempotency_key_for_the_batch(app: Flask, api: ApiClient, clock):
     api.settle()
     assert count(app, Order) == 6
     clock.advance(hours=25)  # after 24 h the key may be used afresh
+    buyer.token = api._token(buyer.email)
     assert buyer.post(BATCH, json=body, headers={"Idempotency-Key": "req-1405-17"}).status_code == 201
     api.settle()
     assert count(app, Order) == 9
