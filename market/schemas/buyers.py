@@ -24,4 +24,3 @@ class BuyerList(Schema):
     total = fields.Integer()
     page = fields.Integer()
     per_page = fields.Integer()
-

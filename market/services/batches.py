@@ -40,10 +40,11 @@ def validate(lines: list[Any]) -> tuple[list[dict[str, Any]], dict[str, list[str
             for field, msgs in messages.items():
                 key = f"orders.{i}" if field == "_schema" else f"orders.{i}.{field}"
                 errors[key] = [str(m) for m in (msgs if isinstance(msgs, list) else [msgs])]
-            continue
-        for field, message in line_problems(data, kits.get(data["kit"])).items():
+            data = err.valid_data if isinstance(err.valid_data, dict) else {}
+        else:
+            cleaned.append(data)
+        for field, message in line_problems(data, kits.get(data.get("kit", ""))).items():
             errors[f"orders.{i}.{field}"] = [message]
-        cleaned.append(data)
     return cleaned, errors
 
 

@@ -74,9 +74,10 @@ def listing(verified: bool | None, page: int, per_page: int) -> tuple[list[tuple
     return [(u, int(n)) for u, n in rows], total
 
 
-def awaiting_count() -> int:
-    q = select(func.count(User.id)).where(User.role == "buyer", User.verified.is_(False))
-    return db.session.scalar(q) or 0
+def awaiting(first: int) -> tuple[list[User], int]:
+    """The ``first`` buyers awaiting verification (oldest first), and how many there are."""
+    rows, total = listing(False, 1, first)
+    return [u for u, _units in rows], total
 
 
 def verify(admin: User, buyer_id: int) -> User:
@@ -90,4 +91,3 @@ def verify(admin: User, buyer_id: int) -> User:
         audit(admin, "user.verified", "user", buyer.id)
     db.session.commit()
     return buyer
-

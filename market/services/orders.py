@@ -53,12 +53,13 @@ def replay(user: User, key: str, print_: str) -> tuple[int, dict[str, Any]] | No
 
 def line_problems(data: dict[str, Any], kit: Kit | None) -> dict[str, str]:
     """What the schema cannot know about an order's body, by field: a kit that cannot be ordered,
-    a date too soon. Shared by single orders and batches."""
+    a date too soon. Shared by single orders and batches (whose bad lines are checked on the fields
+    that passed the schema, so that every error is reported at once)."""
     problems: dict[str, str] = {}
-    if kit is None or not kit.active:
+    if "kit" in data and (kit is None or not kit.active):
         problems["kit"] = f"No kit with code {data['kit']} can be ordered."
     earliest = today() + timedelta(days=1)
-    if data["needed_by"] < earliest:
+    if "needed_by" in data and data["needed_by"] < earliest:
         problems["needed_by"] = f"Must be {earliest.isoformat()} or later."
     return problems
 

@@ -26,6 +26,7 @@ from ..domain.errors import IllegalTransition
 from ..errors import Conflict
 from ..models import BUSINESS_STATUSES, Job
 from ..services import businesses, jobs, orders, stats
+from ..services import buyers as buyer_accounts
 from ..services.common import now, tally, today
 from . import bp, i18n, province_name
 from .auth import safe_next
@@ -40,6 +41,7 @@ from .forms import (
 )
 
 PER_PAGE = 20
+DASHBOARD_BUYERS = 5  # buyers awaiting verification listed on the dashboard
 EXPIRING_WITHIN = timedelta(hours=12)
 #: a list of workshops for the jobs filter; the programme has tens, not thousands
 WORKSHOP_CHOICES_LIMIT = 1000
@@ -237,6 +239,7 @@ def dashboard() -> Any:
         now=now(),
         today=today(),
         duration=i18n.format_duration,
+        buyers_waiting=buyer_accounts.awaiting(DASHBOARD_BUYERS),
     )
 
 

@@ -5,13 +5,16 @@ from __future__ import annotations
 from datetime import timedelta
 from typing import Any
 
-from flask import flash, redirect, render_template, request, url_for
+from flask import current_app, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
+from flask_limiter.util import get_remote_address
+from flask_login import current_user
 
 from ..domain import states
 from ..errors import Conflict, Invalid
+from ..extensions import limiter
 from ..models import Order
-from ..services import jobs, orders
+from ..services import buyers, jobs, orders
 from ..services.common import tally, today
 from . import bp, i18n
 from .common import kit_choices, province_choices, role_required, user
@@ -36,8 +39,18 @@ def date_suggestions() -> list[str]:
     return [i18n.format_short_date(start + timedelta(days=n)) for n in range(0, 90)]
 
 
+def orders_limit() -> str:
+    return str(current_app.config["RATELIMIT_ORDERS"])
+
+
+def per_user() -> str:
+    """Counted per account, like the API's (the limit may be checked before the sign-in check)."""
+    return f"user:{current_user.id}" if current_user.is_authenticated else get_remote_address()
+
+
 @bp.route("/orders/new", methods=["GET", "POST"])
 @role_required("buyer")
+@limiter.shared_limit(orders_limit, scope="post-orders", key_func=per_user, methods=["POST"])
 def new_order() -> Any:
     form = OrderForm()
     form.kit.choices = kit_choices()
@@ -64,11 +77,25 @@ def new_order() -> Any:
                 field = next(iter(err.errors or {"kit": []}))
                 target = getattr(form, field, form.kit)
                 target.errors = [*target.errors, _("This value cannot be accepted.")]
+            except Conflict:  # the cap on an unverified buyer's open units
+                form.quantity.errors = [*form.quantity.errors, over_cap_message()]
             else:
                 flash(_("Your order is placed. Workshops are being matched to it."), "success")
                 return redirect(url_for("web.order_page", order_id=body["id"]))
     status = 422 if form.errors else 200
     return render_template("buyer/new_order.html", form=form, suggestions=date_suggestions()), status
+
+
+def over_cap_message() -> str:
+    held, limit = buyers.open_units(user().id), buyers.cap()
+    return _(
+        "Your account is not verified yet, so it may hold at most %(cap)s kits in open orders "
+        "(you hold %(held)s). Order at most %(left)s kits for now, or ask the programme's "
+        "administrators to verify your organization.",
+        cap=i18n.number(limit),
+        held=i18n.number(held),
+        left=i18n.number(max(0, limit - held)),
+    )
 
 
 @bp.get("/orders/<int:order_id>")

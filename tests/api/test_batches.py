@@ -220,5 +220,3 @@ def test_the_batch_is_in_the_openapi_document(client: Any):
     buyers = spec["paths"]["/api/v1/buyers"]["get"]
     assert any(p["name"] == "verified" for p in buyers["parameters"])
     assert "/api/v1/buyers/{buyer_id}/verify" in spec["paths"]
-
-
