@@ -6,7 +6,10 @@ last line, one JSON object. Needs PostgreSQL and Redis: it uses (and empties) th
 by BENCH_DATABASE_URL (default postgresql+psycopg://postgres@127.0.0.1:5432/market_bench, created
 if missing) and Redis db 13.
 
-    .venv/bin/python bench/worker.py [--orders 400] [--workers 1 2 4]
+    .venv/bin/python bench/worker.py [--orders 400] [--workers 1 2 4] [--batch]
+
+``--batch`` posts the same orders through ``POST /api/v1/orders/batch`` (1,000 a request) instead
+of one service call each.
 """
 
 from __future__ import annotations
@@ -20,6 +23,7 @@ import sys
 import time
 from datetime import timedelta
 from pathlib import Path
+from typing import Any
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
@@ -29,7 +33,7 @@ from sqlalchemy import create_engine, text  # noqa: E402
 
 from market.app import create_app  # noqa: E402
 from market.extensions import db  # noqa: E402
-from market.services import accounts, businesses, orders  # noqa: E402
+from market.services import accounts, businesses, buyers, orders  # noqa: E402
 from market.services.common import today  # noqa: E402
 from market.tasks import queue  # noqa: E402
 
@@ -48,7 +52,21 @@ def fresh_database() -> None:
     admin.dispose()
 
 
-def setup(n_orders: int, seed: int) -> None:
+def post_as_batches(app: Any, email: str, bodies: list[dict[str, Any]]) -> None:
+    """``--batch``: post the orders through the batch endpoint, 1,000 a request, as a client would."""
+    client = app.test_client()
+    token = client.post("/api/v1/auth/token", json={"email": email, "password": "bench-password-1234"})
+    headers = {"Authorization": f"Bearer {token.get_json()['token']}"}
+    began = time.perf_counter()
+    for start in range(0, len(bodies), 1000):
+        chunk = [{**b, "needed_by": b["needed_by"].isoformat()} for b in bodies[start : start + 1000]]
+        r = client.post("/api/v1/orders/batch", json={"orders": chunk}, headers=headers)
+        assert r.status_code == 201, r.get_json()
+    seconds = time.perf_counter() - began
+    print(f"  posted {len(bodies)} orders through /orders/batch in {seconds:.2f} s", file=sys.stderr)
+
+
+def setup(n_orders: int, seed: int, batch: bool = False) -> None:
     """20 approved workshops and ``n_orders`` posted orders whose matching jobs wait in the queue."""
     fresh_database()
     app = create_app(
@@ -97,20 +115,22 @@ def setup(n_orders: int, seed: int) -> None:
                 "role": "buyer",
             }
         )
+        buyers.verify(admin, buyer.id)  # an unverified buyer's open units are capped
         queue().empty()  # the approvals' nudges
-        for _ in range(n_orders):
-            orders.create(
-                buyer,
-                {
-                    "kit": rng.choice(["ELDERLY-COVID", "PREGNANT-HYGIENE"]),
-                    "quantity": rng.randint(5, 60),
-                    "delivery_province": rng.choice(PROVINCES),
-                    "delivery_address": "x",
-                    "needed_by": today() + timedelta(days=rng.randint(7, 40)),
-                },
-                None,
-                lambda o: {"id": o.id},
-            )
+        bodies = [
+            {
+                "kit": rng.choice(["ELDERLY-COVID", "PREGNANT-HYGIENE"]),
+                "quantity": rng.randint(5, 60),
+                "delivery_province": rng.choice(PROVINCES),
+                "delivery_address": "x",
+                "needed_by": today() + timedelta(days=rng.randint(7, 40)),
+            }
+            for _ in range(n_orders)
+        ]
+        if batch:
+            post_as_batches(app, "buyer@bench.local", bodies)
+        for body in [] if batch else bodies:
+            orders.create(buyer, body, None, lambda o: {"id": o.id})
         assert queue().count == n_orders
         db.engine.dispose()
 
@@ -146,12 +166,13 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--orders", type=int, default=400)
     parser.add_argument("--workers", type=int, nargs="+", default=[1, 2, 4])
     parser.add_argument("--seed", type=int, default=20261128)
+    parser.add_argument("--batch", action="store_true", help="post through POST /api/v1/orders/batch")
     args = parser.parse_args(argv)
     results = {}
     print(f"{args.orders} orders, 20 workshops, PostgreSQL + Redis, `python -m workers --burst`")
     print(f"{'workers':>8} {'seconds':>9} {'orders/s':>9}")
     for k in args.workers:
-        setup(args.orders, args.seed)
+        setup(args.orders, args.seed, args.batch)
         seconds = drain(k)
         results[k] = round(args.orders / seconds, 1)
         print(f"{k:>8} {seconds:>9.1f} {results[k]:>9.1f}")
