@@ -237,3 +237,28 @@ def test_an_order_beyond_all_capacity_is_accepted_and_never_blocks_other_orders(
     assert read_order(clinic, pregnant["id"])["status"] == "allocated"
     still = read_order(hoarder, huge["id"])
     assert still["status"] == "awaiting_capacity" and still["allocated_quantity"] == 290
+
+
+def test_two_orders_posted_at_once_cannot_both_slip_under_the_cap(app: Flask, api: ApiClient, clock: Clock):
+    """The buyer's row is locked before its open units are counted: of two orders of 600 posted
+    at the same moment by an unverified buyer, one is taken and the other is a 409."""
+    import threading
+
+    buyer = api.buyer(verified=False)
+    start = threading.Barrier(2)
+    statuses: list[int] = []
+
+    def post_one() -> None:
+        client = app.test_client()
+        start.wait()
+        r = client.post(ORDERS, json=order_body(clock, quantity=600), headers=buyer.headers)
+        statuses.append(r.status_code)
+
+    threads = [threading.Thread(target=post_one) for _ in range(2)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(30)
+    api.settle()
+    assert sorted(statuses) == [201, 409]
+    assert count_orders(app) == 1
