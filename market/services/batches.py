@@ -8,17 +8,16 @@ from typing import Any
 
 from marshmallow import ValidationError
 from sqlalchemy import func, select
-from sqlalchemy.exc import IntegrityError
 
 from ..domain import states
 from ..errors import Forbidden, Invalid, NotFound
 from ..extensions import db
-from ..models import IdempotencyKey, Kit, Order, OrderBatch, User
+from ..models import Kit, Order, OrderBatch, User
 from ..schemas.orders import OrderIn
 from ..tasks import enqueue
 from . import buyers
 from .common import audit, now
-from .orders import MATCH_ORDER, fingerprint, line_problems, replay
+from .orders import MATCH_ORDER, commit_or_replay, fingerprint, line_problems, remember, replay
 
 MAX_LINES = 1000
 
@@ -108,24 +107,9 @@ def create(
     batch, placed = store(actor, buyer, cleaned)
     body = render(batch, placed)
     if idempotency_key:
-        db.session.add(
-            IdempotencyKey(
-                user_id=actor.id,
-                key=idempotency_key,
-                fingerprint=print_,
-                order_id=placed[0].id,
-                response_status=201,
-                response_body=body,
-                created_at=batch.created_at,
-            )
-        )
-    try:
-        db.session.commit()
-    except IntegrityError:
-        db.session.rollback()  # the same key claimed by a concurrent request: answer as it did
-        first = replay(actor, idempotency_key or "", print_) if idempotency_key else None
-        if first is None:
-            raise
+        remember(actor, idempotency_key, print_, placed[0].id, body)
+    first = commit_or_replay(actor, idempotency_key, print_)
+    if first is not None:
         return first
     for order in placed:
         enqueue(MATCH_ORDER, order.id, job_id=f"match-order-{order.id}")

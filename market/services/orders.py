@@ -51,6 +51,35 @@ def replay(user: User, key: str, print_: str) -> tuple[int, dict[str, Any]] | No
     return row.response_status, row.response_body
 
 
+def remember(user: User, key: str, print_: str, order_id: int, body: dict[str, Any]) -> None:
+    """Claim the key with the answer to replay (written in the caller's transaction)."""
+    db.session.add(
+        IdempotencyKey(
+            user_id=user.id,
+            key=key,
+            fingerprint=print_,
+            order_id=order_id,
+            response_status=201,
+            response_body=body,
+            created_at=now(),
+        )
+    )
+
+
+def commit_or_replay(user: User, key: str | None, print_: str) -> tuple[int, dict[str, Any]] | None:
+    """Commit; None once committed, or the first answer when a concurrent request with the same
+    key committed first (its claim wins the unique constraint)."""
+    try:
+        db.session.commit()
+    except IntegrityError:
+        db.session.rollback()
+        first = replay(user, key, print_) if key else None
+        if first is None:
+            raise
+        return first
+    return None
+
+
 def line_problems(data: dict[str, Any], kit: Kit | None) -> dict[str, str]:
     """What the schema cannot know about an order's body, by field: a kit that cannot be ordered,
     a date too soon. Shared by single orders and batches (whose bad lines are checked on the fields
@@ -112,25 +141,9 @@ def create(
     )
     body = render(order)
     if idempotency_key:
-        db.session.add(
-            IdempotencyKey(
-                user_id=buyer.id,
-                key=idempotency_key,
-                fingerprint=print_,
-                order_id=order.id,
-                response_status=201,
-                response_body=body,
-                created_at=moment,
-            )
-        )
-    try:
-        db.session.commit()
-    except IntegrityError:
-        # the same key claimed by a concurrent request: answer as it did
-        db.session.rollback()
-        first = replay(buyer, idempotency_key or "", print_) if idempotency_key else None
-        if first is None:
-            raise
+        remember(buyer, idempotency_key, print_, order.id, body)
+    first = commit_or_replay(buyer, idempotency_key, print_)
+    if first is not None:
         return first
     enqueue(MATCH_ORDER, order.id, job_id=f"match-order-{order.id}")
     return 201, body
