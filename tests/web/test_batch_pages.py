@@ -342,3 +342,17 @@ def test_the_order_form_says_why_an_unverified_buyer_cannot_order_more(app: Flas
     page = html.unescape(r.get_data(as_text=True))
     assert "حساب شما هنوز تأیید نشده است" in page and "حداکثر ۱۰۰ بسته سفارش دهید" in page
     assert count(app, Order) == 1
+
+
+def test_the_preview_speaks_english_too(app: Flask, api: ApiClient, clock: Clock):
+    pages = Pages(app, api.buyer().email).english()
+    text = EN_HEADER + "\nELDERLY-COVID,twenty,Atlantis,Clinic 1,2026-02-30\n"
+    r = upload(pages, text)
+    assert r.status_code == 422
+    page = html.unescape(r.get_data(as_text=True))
+    assert rows_with_errors(page) == {"2": ["delivery_province", "needed_by", "quantity"]}
+    assert "Enter a whole number from 1 to 1,000,000." in page
+    assert "No province of Iran has this name." in page
+    assert "Lines with errors: 1. Nothing has been ordered" in page
+    r = upload(pages, "kit,quantity\nELDERLY-COVID,1\n")
+    assert "The file lacks a column: delivery province." in html.unescape(r.get_data(as_text=True))

@@ -49,7 +49,7 @@ def test_a_buyer_uploads_a_csv_fixes_an_error_confirms_and_follows_matching(
     web.get_by_label("پرونده CSV").set_input_files(str(bad))
     web.get_by_role("button", name="بررسی پرونده").click()
     expect(web.get_by_role("heading", level=1)).to_have_text("بررسی سفارش‌ها")
-    expect(web.locator("#batch-errors")).to_contain_text("۱ سطر خطا دارد")
+    expect(web.locator("#batch-errors")).to_contain_text("سطرهای دارای خطا: ۱.")
     expect(web.locator("#line-3 .error")).to_have_text("عددی صحیح از ۱ تا ۱٬۰۰۰٬۰۰۰ بنویسید.")
     expect(web.locator("#line-2 .error")).to_have_count(0)
     expect(web.get_by_role("button", name="ثبت این ۳ سفارش")).to_have_count(0)
