@@ -20,6 +20,7 @@ from market.models import Kit, Order, OrderBatch
 from market.web import batch_csv
 
 from ..api.test_batches import pending
+from ..api.test_buyers import limited_app  # noqa: F401  (a fixture)
 from ..support import Actor, ApiClient, Clock, local_today, wait_for
 from .test_admin_pages import Pages
 
@@ -254,7 +255,7 @@ def test_a_file_of_1000_lines_is_previewed_and_confirmed(app: Flask, api: ApiCli
     pages = Pages(app, buyer.email)
     due = (local_today(clock) + timedelta(days=40)).isoformat()
     text = "kit,quantity,delivery province,delivery address,needed by,note\n" + (
-        f"ELDERLY-COVID,1,fars,\"{'Health centre, Shiraz ' * 4}\",{due},{'n' * 40}\n" * 1000
+        f'ELDERLY-COVID,1,fars,"{"Health centre, Shiraz " * 4}",{due},{"n" * 40}\n' * 1000
     )
     assert len(text.encode()) > app.config["MAX_CONTENT_LENGTH"]
     r = upload(pages, text)
@@ -356,3 +357,26 @@ def test_the_preview_speaks_english_too(app: Flask, api: ApiClient, clock: Clock
     assert "Lines with errors: 1. Nothing has been ordered" in page
     r = upload(pages, "kit,quantity\nELDERLY-COVID,1\n")
     assert "The file lacks a column: delivery province." in html.unescape(r.get_data(as_text=True))
+
+
+def test_the_order_form_shares_the_per_account_limit_on_posting_orders(
+    limited_app: Flask,  # noqa: F811  (the fixture imported above)
+    clock: Clock,
+):
+    api = ApiClient(limited_app, limited_app.test_client(), lambda: None)
+    buyer = api.buyer()
+    pages = Pages(limited_app, buyer.email)
+    for _ in range(4):
+        pages.get("/orders/new")  # showing the form is not posting an order
+    body = {
+        "kit": "ELDERLY-COVID",
+        "quantity": "5",
+        "delivery_province": "kermanshah",
+        "delivery_address": "مرکز بهداشت",
+        "needed_by": (local_today(clock) + timedelta(days=20)).isoformat(),
+    }
+    statuses = [pages.post("/orders/new", body).status_code for _ in range(3)]
+    assert statuses == [302, 302, 302]
+    assert pages.post("/orders/new", body).status_code == 429
+    assert buyer.post("/api/v1/orders/batch", json={"orders": []}).status_code == 429  # one allowance
+    assert api.buyer().post("/api/v1/orders", json={**body, "quantity": 5}).status_code == 201
