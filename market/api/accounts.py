@@ -6,9 +6,9 @@ from flask import current_app, request
 from flask_smorest import Blueprint
 
 from ..auth import me, require
-from ..extensions import db, limiter
+from ..extensions import limiter
 from ..schemas.accounts import MeOut, RegisterIn, TokenIn, TokenOut, UserOut
-from ..services import accounts, businesses
+from ..services import accounts
 
 blp = Blueprint("accounts", __name__, url_prefix="/api/v1", description="Accounts and tokens")
 
@@ -49,9 +49,8 @@ def revoke() -> None:
 @blp.response(200, MeOut)
 def whoami() -> Any:
     user = me()
-    b = businesses.of_user(user) if user.role == "business" else None
-    db.session.rollback()
-    out = {**UserOut().dump(user), "business_id": b.id if b else None}
+    business_id = accounts.business_id_of(user) if user.role == "business" else None
+    out = {**UserOut().dump(user), "business_id": business_id}
     if user.role == "buyer":
         out["verified"] = user.verified
     return out

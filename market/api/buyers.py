@@ -5,24 +5,11 @@ from typing import Any
 from flask_smorest import Blueprint
 
 from ..auth import me, require
-from ..models import User
 from ..schemas.buyers import BuyerArgs, BuyerList, BuyerOut
 from ..services import buyers
 from . import presenters
 
 blp = Blueprint("buyers", __name__, url_prefix="/api/v1/buyers", description="Buyers and their verification")
-
-
-def buyer(user: User, open_units: int) -> dict[str, Any]:
-    return {
-        "id": user.id,
-        "email": user.email,
-        "name": user.name,
-        "organization": user.organization,
-        "verified": user.verified,
-        "open_units": open_units,
-        "created_at": user.created_at,
-    }
 
 
 @blp.get("")
@@ -31,8 +18,8 @@ def buyer(user: User, open_units: int) -> dict[str, Any]:
 @blp.response(200, BuyerList)
 def listing(args: dict[str, Any]) -> Any:
     """Buyers with the units they hold in open orders; ``?verified=false``: those awaiting verification."""
-    rows, total = buyers.listing(args.get("verified"), args["page"], args["per_page"])
-    return presenters.page([buyer(u, n) for u, n in rows], total, args)
+    found = buyers.listing(args.get("verified"), args["page"], args["per_page"])
+    return presenters.page(found, args, lambda row: presenters.buyer(*row))
 
 
 @blp.post("/<int:buyer_id>/verify")
@@ -40,6 +27,5 @@ def listing(args: dict[str, Any]) -> Any:
 @blp.response(200, BuyerOut)
 def verify(buyer_id: int) -> Any:
     """Verify a buyer: its open orders are no longer capped, and it may post bulk requisitions."""
-    me_ = me()
-    user = buyers.verify(me_, buyer_id)
-    return buyer(user, buyers.open_units(user.id))
+    user = buyers.verify(me(), buyer_id)
+    return presenters.buyer(user, buyers.open_units(user.id))

@@ -7,6 +7,7 @@ from flask_smorest import Blueprint
 from marshmallow import ValidationError
 
 from ..auth import me, require
+from ..domain import refusals
 from ..errors import Invalid
 from ..extensions import limiter
 from ..models import Order, OrderBatch
@@ -25,7 +26,8 @@ def idempotency_key() -> str | None:
     key = key.strip()
     if not 1 <= len(key) <= 200:
         raise Invalid(
-            "Idempotency-Key must be 1 to 200 characters.", {"Idempotency-Key": ["1 to 200 characters"]}
+            "idempotency_key_length",
+            {"Idempotency-Key": [refusals.english("idempotency_key_length_field", {})]},
         )
     return key
 
@@ -91,12 +93,12 @@ def create_batch() -> Any:
     allow_batch_bodies()
     body = request.get_json(silent=True)
     if not isinstance(body, dict):
-        raise Invalid("Send a JSON object with an orders list.", {"body": ["a JSON object with orders"]})
+        raise Invalid("batch_not_object", {"body": [refusals.english("batch_not_object_field", {})]})
     try:
         data = BatchIn().load(body)
     except ValidationError as err:
         errors = {str(k): [str(m) for m in v] for k, v in err.messages_dict.items()}
-        raise Invalid(f"Invalid input: check {', '.join(sorted(errors))}.", errors) from None
+        raise Invalid("invalid_input", errors, fields=", ".join(sorted(errors))) from None
     status, out = batches.create(me(), data.get("buyer_id"), data["orders"], idempotency_key(), render_batch)
     return make_response(jsonify(out), status)
 
@@ -106,8 +108,7 @@ def create_batch() -> Any:
 @blp.arguments(OrderArgs, location="query")
 @blp.response(200, OrderList)
 def listing(args: dict[str, Any]) -> Any:
-    items, total = orders.listing(me(), args, args["page"], args["per_page"])
-    return presenters.page([presenters.order(o) for o in items], total, args)
+    return presenters.page(orders.listing(me(), args, args["page"], args["per_page"]), args, presenters.order)
 
 
 @blp.get("/<int:order_id>")

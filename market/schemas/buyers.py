@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from marshmallow import Schema, fields
 
-from .common import PageArgs
+from .common import PageArgs, PageOut
 
 
 class BuyerArgs(PageArgs):
@@ -19,8 +19,5 @@ class BuyerOut(Schema):
     created_at = fields.DateTime()
 
 
-class BuyerList(Schema):
+class BuyerList(PageOut):
     items = fields.List(fields.Nested(BuyerOut))
-    total = fields.Integer()
-    page = fields.Integer()
-    per_page = fields.Integer()

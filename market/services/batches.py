@@ -9,7 +9,7 @@ from typing import Any
 from marshmallow import ValidationError
 from sqlalchemy import func, select
 
-from ..domain import states
+from ..domain import refusals, states
 from ..errors import Forbidden, Invalid, NotFound
 from ..extensions import db
 from ..models import Kit, Order, OrderBatch, User
@@ -42,8 +42,8 @@ def validate(lines: list[Any]) -> tuple[list[dict[str, Any]], dict[str, list[str
             data = err.valid_data if isinstance(err.valid_data, dict) else {}
         else:
             cleaned.append(data)
-        for field, message in line_problems(data, kits.get(data.get("kit", ""))).items():
-            errors[f"orders.{i}.{field}"] = [message]
+        for field, (code, params) in line_problems(data, kits.get(data.get("kit", ""))).items():
+            errors[f"orders.{i}.{field}"] = [refusals.english(code, params)]
     return cleaned, errors
 
 
@@ -55,27 +55,24 @@ def resolve_buyer(actor: User, buyer_id: int | None) -> User:
     """
     if actor.role == "admin":
         if buyer_id is None:
-            raise Invalid.field("buyer_id", "An admin must name the buyer the orders are for.")
+            raise Invalid.field("buyer_id", "batch_buyer_required")
         try:
             buyer = buyers.get(buyer_id)
         except NotFound:
-            raise Invalid.field("buyer_id", "No buyer has this id.") from None
+            raise Invalid.field("buyer_id", "batch_buyer_unknown", buyer_id=buyer_id) from None
         if not buyer.verified:
-            raise Forbidden("This buyer is not verified yet: verify the buyer before ordering on its behalf.")
+            raise Forbidden("batch_buyer_unverified", buyer_id=buyer.id)
         return buyer
     check_may_post(actor)
     if buyer_id is not None and buyer_id != actor.id:
-        raise Invalid.field("buyer_id", "Only an admin may order on another buyer's behalf.")
+        raise Invalid.field("buyer_id", "batch_for_another_buyer", buyer_id=buyer_id)
     return actor
 
 
 def check_may_post(actor: User) -> None:
     """Checked before the body is read. :raises Forbidden: an unverified buyer."""
     if actor.role == "buyer" and not actor.verified:
-        raise Forbidden(
-            "Bulk requisitions are for verified buyers. Ask the programme's administrators to verify "
-            "your organization; until then, post orders one at a time."
-        )
+        raise Forbidden("batch_unverified_buyer")
 
 
 def create(
@@ -98,12 +95,12 @@ def create(
             db.session.rollback()
             return first
     if not 1 <= len(lines) <= MAX_LINES:
-        raise Invalid.field("orders", f"Send 1 to {MAX_LINES:,} orders.")
+        raise Invalid.field("orders", "batch_size", max_lines=MAX_LINES)
     cleaned, errors = validate(lines)
     if errors:
         db.session.rollback()
         bad = len({k.split(".")[1] for k in errors})
-        raise Invalid(f"{bad} of {len(lines)} orders are invalid: nothing was stored.", errors)
+        raise Invalid("batch_lines_invalid", errors, bad=bad, lines=len(lines))
     batch, placed = store(actor, buyer, cleaned)
     body = render(batch, placed)
     if idempotency_key:
@@ -162,7 +159,7 @@ def visible(user: User, batch_id: int) -> OrderBatch:
     """The batch if the user is its buyer or an admin. :raises NotFound: otherwise."""
     batch = db.session.get(OrderBatch, batch_id)
     if batch is None or (user.role != "admin" and batch.buyer_id != user.id):
-        raise NotFound("No such batch.")
+        raise NotFound("batch_not_found", batch_id=batch_id)
     return batch
 
 

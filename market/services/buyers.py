@@ -13,7 +13,7 @@ from ..domain import states
 from ..errors import Conflict, NotFound
 from ..extensions import db
 from ..models import Order, User
-from .common import audit
+from .common import audit, paginate
 
 
 def open_units_query() -> Select[Any]:
@@ -46,32 +46,35 @@ def check_open_units(buyer: User, adding: int) -> None:
     held = open_units(buyer.id)
     limit = cap()
     if held + adding > limit:
-        raise Conflict(
-            f"Your account is not verified yet, so it may hold at most {limit:,} units in open orders "
-            f"(you hold {held:,}; this order would add {adding:,}). Order at most {max(0, limit - held):,} "
-            "units for now, or ask the programme's administrators to verify your organization."
-        )
+        raise Conflict("unverified_cap", limit=limit, held=held, adding=adding, room=max(0, limit - held))
 
 
 def get(buyer_id: int) -> User:
     """:raises NotFound: no such user, or not a buyer."""
     user = db.session.get(User, buyer_id)
     if user is None or user.role != "buyer":
-        raise NotFound("No such buyer.")
+        raise NotFound("buyer_not_found", buyer_id=buyer_id)
     return user
+
+
+def open_units_of(buyer_ids: list[int]) -> dict[int, int]:
+    """Units in open orders per buyer, for each of these buyers (0 for one with none)."""
+    if not buyer_ids:
+        return {}
+    rows = db.session.execute(open_units_query().where(Order.buyer_id.in_(buyer_ids)))
+    held = {buyer_id: int(units) for buyer_id, units in rows}
+    return {buyer_id: held.get(buyer_id, 0) for buyer_id in buyer_ids}
 
 
 def listing(verified: bool | None, page: int, per_page: int) -> tuple[list[tuple[User, int]], int]:
     """Buyers with their open units, newest first (those awaiting verification: oldest first)."""
-    units = open_units_query().subquery()
-    q = select(User, func.coalesce(units.c.units, 0)).outerjoin(units, units.c.buyer_id == User.id)
-    q = q.where(User.role == "buyer")
+    q = select(User).where(User.role == "buyer")
     if verified is not None:
         q = q.where(User.verified.is_(verified))
-    total = db.session.scalar(select(func.count()).select_from(q.subquery())) or 0
     order = User.id.asc() if verified is False else User.id.desc()
-    rows = db.session.execute(q.order_by(order).limit(per_page).offset((page - 1) * per_page))
-    return [(u, int(n)) for u, n in rows], total
+    users, total = paginate(q.order_by(order), page, per_page)
+    units = open_units_of([u.id for u in users])
+    return [(u, units[u.id]) for u in users], total
 
 
 def awaiting(first: int) -> tuple[list[User], int]:

@@ -26,6 +26,7 @@ from ..services.common import today
 from . import bp, i18n
 from .batch_csv import FIELDS, MAX_LINES, TEMPLATE_HEADERS, FileProblem, Sheet, decode, read, template
 from .common import role_required, user
+from .refusals import refusal_text
 
 #: what the preview says of a bad field, whatever the batch's validation said in English
 FIELD_ERRORS = {
@@ -83,9 +84,13 @@ def upload_form() -> UploadForm:
 def refuse_unverified() -> None:
     try:
         batches.check_may_post(user())
-    except Forbidden:
+    except Forbidden as err:
         abort(
-            403, _("Bulk orders are for verified buyers. Ask the administrators to verify your organization.")
+            403,
+            refusal_text(
+                err,
+                _("Bulk orders are for verified buyers. Ask the administrators to verify your organization."),
+            ),
         )
 
 

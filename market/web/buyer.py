@@ -11,14 +11,16 @@ from flask_limiter.util import get_remote_address
 from flask_login import current_user
 
 from ..domain import states
+from ..domain.deadlines import earliest_needed_by
 from ..errors import Conflict, Invalid
 from ..extensions import limiter
 from ..models import Order
-from ..services import buyers, jobs, orders
+from ..services import jobs, orders
 from ..services.common import tally, today
 from . import bp, i18n
 from .common import kit_choices, province_choices, role_required, user
 from .forms import DeliverForm, OrderForm, ReasonForm
+from .refusals import refusal_text
 
 PER_PAGE = 20
 
@@ -35,7 +37,7 @@ def my_orders() -> Any:
 
 def date_suggestions() -> list[str]:
     """Dates offered by the needed-by field's list: the next 90 days, as the field takes them."""
-    start = today() + timedelta(days=1)
+    start = earliest_needed_by(today())
     return [i18n.format_short_date(start + timedelta(days=n)) for n in range(0, 90)]
 
 
@@ -59,7 +61,7 @@ def new_order() -> Any:
         form.kit.data = request.args["kit"]
     if form.validate_on_submit():
         needed_by = i18n.parse_date(form.needed_by.data or "")
-        earliest = today() + timedelta(days=1)
+        earliest = earliest_needed_by(today())
         if needed_by is not None and needed_by < earliest:
             form.needed_by.errors = [_("Choose %(date)s or later.", date=i18n.format_date(earliest))]
         else:
@@ -77,25 +79,16 @@ def new_order() -> Any:
                 field = next(iter(err.errors or {"kit": []}))
                 target = getattr(form, field, form.kit)
                 target.errors = [*target.errors, _("This value cannot be accepted.")]
-            except Conflict:  # the cap on an unverified buyer's open units
-                form.quantity.errors = [*form.quantity.errors, over_cap_message()]
+            except Conflict as err:  # the cap on an unverified buyer's open units
+                form.quantity.errors = [
+                    *form.quantity.errors,
+                    refusal_text(err, _("This value cannot be accepted.")),
+                ]
             else:
                 flash(_("Your order is placed. Workshops are being matched to it."), "success")
                 return redirect(url_for("web.order_page", order_id=body["id"]))
     status = 422 if form.errors else 200
     return render_template("buyer/new_order.html", form=form, suggestions=date_suggestions()), status
-
-
-def over_cap_message() -> str:
-    held, limit = buyers.open_units(user().id), buyers.cap()
-    return _(
-        "Your account is not verified yet, so it may hold at most %(cap)s kits in open orders "
-        "(you hold %(held)s). Order at most %(left)s kits for now, or ask the programme's "
-        "administrators to verify your organization.",
-        cap=i18n.number(limit),
-        held=i18n.number(held),
-        left=i18n.number(max(0, limit - held)),
-    )
 
 
 @bp.get("/orders/<int:order_id>")
@@ -118,9 +111,7 @@ def order_page(order_id: int) -> Any:
 
 
 def cancellable(order: Order) -> bool:
-    return order.cancelled_at is None and not any(
-        j.status in (states.SHIPPED, states.DELIVERED) for j in order.jobs
-    )
+    return order.cancelled_at is None and not any(j.status in states.SENT_JOB_STATUSES for j in order.jobs)
 
 
 @bp.post("/orders/<int:order_id>/cancel")
@@ -142,11 +133,14 @@ def cancel_order(order_id: int) -> Any:
 def deliver(job_id: int) -> Any:
     job = jobs.visible(user(), job_id)
     form = DeliverForm(prefix=f"job{job_id}")
-    if not form.validate_on_submit() or (form.received_quantity.data or 0) > job.quantity:
-        flash(_("Enter the number of kits received, from 0 to %(n)s.", n=i18n.number(job.quantity)), "error")
+    wrong_count = _("Enter the number of kits received, from 0 to %(n)s.", n=i18n.number(job.quantity))
+    if not form.validate_on_submit():
+        flash(wrong_count, "error")
     else:
         try:
             jobs.deliver(user(), job_id, form.received_quantity.data or 0, form.note.data or None)
+        except Invalid:  # more than the job's quantity (the domain's bound)
+            flash(wrong_count, "error")
         except Conflict:
             flash(_("This shipment cannot be confirmed now."), "error")
         else:
