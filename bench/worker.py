@@ -23,8 +23,8 @@ postgresql+psycopg://postgres@127.0.0.1:5432/market_bench) and uses BENCH_REDIS_
     .venv/bin/python bench/worker.py [--workshops 1000] [--orders 2000] [--workers 1 2 4]
                                      [--rate 20] [--seconds 30] [--steady-workers 2] [--no-steady]
 
-Posting modes: ``--post single`` (the default) posts each order on its own, as a buyer does; a
-mode that posts a batch in one request adds itself to :data:`POSTERS`.
+Posting modes: ``--post single`` (the default) posts each order on its own, as a buyer does;
+``--post batch`` posts them through ``POST /api/v1/orders/batch``, 1,000 lines a request.
 """
 
 from __future__ import annotations
@@ -55,7 +55,7 @@ from market.app import create_app  # noqa: E402
 from market.domain import states  # noqa: E402
 from market.extensions import db  # noqa: E402
 from market.models import Business, Kit, Order, User, business_kits  # noqa: E402
-from market.services import orders  # noqa: E402
+from market.services import accounts, orders  # noqa: E402
 from market.services.common import today  # noqa: E402
 from market.tasks import queue  # noqa: E402
 
@@ -76,7 +76,25 @@ def post_one_by_one(app: Flask, buyer: User, bodies: list[dict[str, Any]]) -> No
         orders.create(buyer, body, None, lambda o: {"id": o.id})
 
 
-POSTERS: dict[str, Poster] = {"single": post_one_by_one}
+def post_as_batches(app: Flask, buyer: User, bodies: list[dict[str, Any]]) -> None:
+    """``--post batch``: through ``POST /api/v1/orders/batch``, 1,000 lines a request, as a client would."""
+    client = app.test_client()
+    password = "bench-password-correct-horse-1234"
+    accounts.set_password(buyer, password)
+    buyer.verified = True  # bulk orders are for verified buyers
+    db.session.commit()
+    token, _ = accounts.issue_token(buyer.email, password)
+    headers = {"Authorization": f"Bearer {token}"}
+    began = time.perf_counter()
+    for start in range(0, len(bodies), 1000):
+        chunk = [{**b, "needed_by": b["needed_by"].isoformat()} for b in bodies[start : start + 1000]]
+        r = client.post("/api/v1/orders/batch", json={"orders": chunk}, headers=headers)
+        assert r.status_code == 201, r.get_json()
+    seconds = time.perf_counter() - began
+    print(f"  posted {len(bodies)} orders through /orders/batch in {seconds:.2f} s", file=sys.stderr)
+
+
+POSTERS: dict[str, Poster] = {"single": post_one_by_one, "batch": post_as_batches}
 
 
 def post_as(app: Flask, buyer_id: int, body: dict[str, Any]) -> None:
@@ -154,7 +172,7 @@ def setup(app: Flask, workshops: int, seed: int) -> int:
             for code in sorted(b.kits)
         ]
         db.session.execute(insert(business_kits), links)
-        buyer = User(email="buyer@bench.local", password_hash="!", name="Buyer", role="buyer")
+        buyer = User(email="buyer@bench.local", password_hash="!", name="Buyer", role="buyer", verified=True)
         db.session.add(buyer)
         db.session.commit()
         return buyer.id

@@ -132,6 +132,12 @@ def load(env: Mapping[str, str] | None = None, **overrides: Any) -> dict[str, An
         # Redis down: count in this process instead of failing the sign-in (a 500)
         "RATELIMIT_IN_MEMORY_FALLBACK_ENABLED": True,
         "RATELIMIT_SWALLOW_ERRORS": True,
+        # per buyer (or admin), on posting orders: a single order or a batch counts once
+        "RATELIMIT_ORDERS": env.get("RATELIMIT_ORDERS", "30 per minute"),
+        # units an unverified buyer may hold in open orders (not delivered, not cancelled)
+        "UNVERIFIED_MAX_OPEN_UNITS": _int(env, "UNVERIFIED_MAX_OPEN_UNITS", 1000),
+        # request body limit for a bulk requisition (up to 1,000 orders) and the CSV upload pages
+        "BATCH_MAX_CONTENT_LENGTH": _int(env, "BATCH_MAX_CONTENT_LENGTH", 4 * 1024 * 1024),
         # flask-smorest / OpenAPI
         "API_TITLE": "Kit marketplace",
         "API_VERSION": "v1",
@@ -179,6 +185,8 @@ def check(cfg: Mapping[str, Any]) -> None:
             ipaddress.ip_network(entry, strict=False)
         except ValueError:
             raise ConfigError(f"METRICS_ALLOW: {entry!r} is not an address or a network") from None
+    if cfg["UNVERIFIED_MAX_OPEN_UNITS"] < 0:
+        raise ConfigError("UNVERIFIED_MAX_OPEN_UNITS must be 0 or more")
     if not callable(cfg["CLOCK"]):
         raise ConfigError("CLOCK must be callable")
     uri = cfg["SQLALCHEMY_DATABASE_URI"]

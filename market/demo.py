@@ -18,6 +18,7 @@ from sqlalchemy import func, select
 from .extensions import db
 from .models import Order, User
 from .services import accounts, businesses, jobs, matching, orders
+from .services import buyers as buyer_accounts
 from .services.common import today
 
 ADMIN_EMAIL = "admin@demo.kitmarket.ir"
@@ -206,6 +207,8 @@ def seed(*, force: bool = False) -> Iterator[str]:
         )
         for i, b in enumerate(BUYERS, start=1)
     ]
+    for buyer in buyers:  # the programme's own buyers: verified
+        buyer_accounts.verify(admin, buyer.id)
     _orders(buyers, owners, admin)
     yield "demo data loaded"
     yield from logins()

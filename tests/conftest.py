@@ -43,6 +43,7 @@ TABLES = (
     "jobs",
     "idempotency_keys",
     "orders",
+    "order_batches",
     "business_kits",
     "businesses",
     "kits",

@@ -101,8 +101,25 @@ class ApiClient:
             uid = r.get_json()["id"]
         return Actor(self, uid, email, role, self._token(email))
 
-    def buyer(self, **extra: Any) -> Actor:
-        return self.user("buyer", **extra)
+    def buyer(self, *, verified: bool = True, **extra: Any) -> Actor:
+        """A buyer, verified by default (as the programme's buyers are); ``verified=False`` for one
+        that signed up and is still capped."""
+        actor = self.user("buyer", **extra)
+        if verified:
+            self.verify(actor)
+        return actor
+
+    def verify(self, buyer: Actor) -> None:
+        """Verify a buyer directly, as an admin's click does (tests of the endpoint use the API)."""
+        with self.app.app_context():
+            from market.extensions import db
+            from market.models import User
+
+            user = db.session.get(User, buyer.id)
+            assert user is not None
+            user.verified = True
+            db.session.commit()
+            db.session.remove()
 
     def admin(self) -> Actor:
         return self.user("admin")

@@ -11,8 +11,9 @@ ArgumentsMixin.ARGUMENTS_PARSER = SafeParser()
 from .accounts import blp as accounts  # noqa: E402  (after the parser is set)
 from .admin import blp as admin  # noqa: E402
 from .businesses import blp as businesses  # noqa: E402
+from .buyers import blp as buyers  # noqa: E402
 from .catalog import blp as catalog  # noqa: E402
 from .jobs import blp as jobs  # noqa: E402
 from .orders import blp as orders  # noqa: E402
 
-BLUEPRINTS = (accounts, catalog, businesses, orders, jobs, admin)
+BLUEPRINTS = (accounts, catalog, businesses, orders, jobs, admin, buyers)

@@ -54,4 +54,7 @@ def revoke() -> None:
 def whoami() -> Any:
     user = me()
     business_id = accounts.business_id_of(user) if user.role == "business" else None
-    return {**UserOut().dump(user), "business_id": business_id}
+    out = {**UserOut().dump(user), "business_id": business_id}
+    if user.role == "buyer":
+        out["verified"] = user.verified
+    return out

@@ -2,15 +2,18 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import jsonify, make_response, request
+from flask import current_app, jsonify, make_response, request
 from flask_smorest import Blueprint
+from marshmallow import ValidationError
 
 from ..auth import me, require
 from ..domain import refusals
 from ..errors import Invalid
+from ..extensions import limiter
+from ..models import Order, OrderBatch
 from ..schemas.admin import Accepted
-from ..schemas.orders import CancelIn, OrderArgs, OrderIn, OrderList, OrderOut
-from ..services import orders
+from ..schemas.orders import BatchDoc, BatchIn, BatchOut, CancelIn, OrderArgs, OrderIn, OrderList, OrderOut
+from ..services import batches, orders
 from . import presenters
 
 blp = Blueprint("orders", __name__, url_prefix="/api/v1/orders", description="Orders from buyers")
@@ -30,27 +33,75 @@ def idempotency_key() -> str | None:
     return key
 
 
+IDEMPOTENCY_HEADER = {
+    "in": "header",
+    "name": "Idempotency-Key",
+    "schema": {"type": "string"},
+    "required": False,
+    "description": "Same key and body within 24 h: the first answer, nothing created.",
+}
+
+
+def orders_limit() -> str:
+    return str(current_app.config["RATELIMIT_ORDERS"])
+
+
+def per_user() -> str:
+    """Rate limits on posting orders count per account, wherever it posts from."""
+    return f"user:{me().id}"
+
+
 @blp.post("")
 @require("buyer")
+@limiter.shared_limit(orders_limit, scope="post-orders", key_func=per_user)
 @blp.arguments(OrderIn)
 @blp.response(201, OrderOut)
-@blp.doc(
-    parameters=[
-        {
-            "in": "header",
-            "name": "Idempotency-Key",
-            "schema": {"type": "string"},
-            "required": False,
-            "description": "Same key and body within 24 h: the first answer, nothing created.",
-        }
-    ]
-)
+@blp.doc(parameters=[IDEMPOTENCY_HEADER])
 def create(data: dict[str, Any]) -> Any:
     """Post an order; matching starts right after the commit."""
     key = idempotency_key()
     status, body = orders.create(me(), data, key, lambda o: OrderOut().dump(presenters.order(o)))
     # already dumped (and possibly a replay of the stored first answer): sent as is
     return make_response(jsonify(body), status)
+
+
+def allow_batch_bodies() -> None:
+    # up to 1,000 full order bodies do not fit the default body limit
+    request.max_content_length = current_app.config["BATCH_MAX_CONTENT_LENGTH"]
+
+
+def render_batch(batch: OrderBatch, placed: list[Order]) -> dict[str, Any]:
+    out: dict[str, Any] = BatchOut().dump(
+        {"batch_id": batch.id, "items": [presenters.order(o) for o in placed], "total": len(placed)}
+    )
+    return out
+
+
+@blp.post("/batch")
+@require("buyer", "admin")
+@limiter.shared_limit(orders_limit, scope="post-orders", key_func=per_user)
+@blp.doc(
+    parameters=[IDEMPOTENCY_HEADER],
+    requestBody={"required": True, "content": {"application/json": {"schema": BatchDoc}}},
+    responses={"422": {"description": "Errors keyed orders.<index>.<field>; nothing stored."}},
+)
+@blp.response(201, BatchOut)
+def create_batch() -> Any:
+    """Post 1 to 1,000 orders at once (a bulk requisition): validated as a whole (nothing is stored
+    if any line is bad), committed together, then matched. Verified buyers; an admin orders for a
+    verified buyer with ``buyer_id``."""
+    batches.check_may_post(me())
+    allow_batch_bodies()
+    body = request.get_json(silent=True)
+    if not isinstance(body, dict):
+        raise Invalid("batch_not_object", {"body": [refusals.english("batch_not_object_field", {})]})
+    try:
+        data = BatchIn().load(body)
+    except ValidationError as err:
+        errors = {str(k): [str(m) for m in v] for k, v in err.messages_dict.items()}
+        raise Invalid("invalid_input", errors, fields=", ".join(sorted(errors))) from None
+    status, out = batches.create(me(), data.get("buyer_id"), data["orders"], idempotency_key(), render_batch)
+    return make_response(jsonify(out), status)
 
 
 @blp.get("")

@@ -76,6 +76,10 @@ def job_for(viewer: User, j: Job) -> Derived:
     return Withheld(full, ("match", "closed_reason"), events=events)
 
 
+def buyer(u: User, open_units: int) -> Derived:
+    return Derived(u, open_units=open_units)
+
+
 def page(
     found: tuple[list[Any], int], args: dict[str, Any], present: Callable[[Any], Any] | None = None
 ) -> dict[str, Any]:

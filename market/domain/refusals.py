@@ -26,6 +26,8 @@ from __future__ import annotations
 from typing import Any
 
 MESSAGES: dict[str, str] = {
+    # a body that failed its schema (the fields are listed in the errors)
+    "invalid_input": "Invalid input: check {fields}.",
     # accounts and tokens
     "password_weak": (
         "This password is too common or too easy to guess{detail}: choose a longer phrase of "
@@ -87,6 +89,29 @@ MESSAGES: dict[str, str] = {
     "order_already_cancelled": "This order is already cancelled.",
     "order_partly_shipped": "Part of this order has shipped: it can no longer be cancelled.",
     "order_cancelled": "This order is cancelled.",
+    # buyers and their verification
+    "buyer_not_found": "No such buyer.",
+    "unverified_cap": (
+        "Your account is not verified yet, so it may hold at most {limit:,} units in open orders "
+        "(you hold {held:,}; this order would add {adding:,}). Order at most {room:,} units for now, "
+        "or ask the programme's administrators to verify your organization."
+    ),
+    # bulk requisitions
+    "batch_not_found": "No such batch.",
+    "batch_not_object": "Send a JSON object with an orders list.",
+    "batch_not_object_field": "a JSON object with orders",
+    "batch_size": "Send 1 to {max_lines:,} orders.",
+    "batch_lines_invalid": "{bad} of {lines} orders are invalid: nothing was stored.",
+    "batch_buyer_required": "An admin must name the buyer the orders are for.",
+    "batch_buyer_unknown": "No buyer has this id.",
+    "batch_buyer_unverified": (
+        "This buyer is not verified yet: verify the buyer before ordering on its behalf."
+    ),
+    "batch_for_another_buyer": "Only an admin may order on another buyer's behalf.",
+    "batch_unverified_buyer": (
+        "Bulk requisitions are for verified buyers. Ask the programme's administrators to verify "
+        "your organization; until then, post orders one at a time."
+    ),
     # jobs
     "offer_not_open_accept": "This job is {status}: only an open offer can be accepted.",
     "offer_not_open_decline": "This job is {status}: only an open offer can be declined.",

@@ -1,6 +1,7 @@
 """SQLAlchemy models: persistence only, no rules (those live in market.domain and the services)."""
 
 from .audit import AuditEntry, IdempotencyKey
+from .batches import OrderBatch
 from .businesses import BUSINESS_STATUSES, OWNER_GROUPS, Business, business_kits
 from .heartbeats import Heartbeat
 from .kits import TARGET_GROUPS, Kit
@@ -22,6 +23,7 @@ __all__ = [
     "JobEvent",
     "Kit",
     "Order",
+    "OrderBatch",
     "User",
     "business_kits",
 ]

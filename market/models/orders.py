@@ -37,6 +37,8 @@ class Order(db.Model):
     last_matched_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     cancelled_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     cancel_reason: Mapped[str | None] = mapped_column(String(500))
+    # the bulk requisition it came with, if any
+    batch_id: Mapped[int | None] = mapped_column(ForeignKey("order_batches.id"), index=True)
 
     kit: Mapped[Kit] = relationship()
     buyer: Mapped[User] = relationship()

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 
 from flask_login import UserMixin
-from sqlalchemy import ForeignKey, String
+from sqlalchemy import ForeignKey, String, false
 from sqlalchemy.orm import Mapped, mapped_column
 
 from ..config import utc_now
@@ -29,6 +29,9 @@ class User(UserMixin, db.Model):
     phone: Mapped[str | None] = mapped_column(String(32))
     locale: Mapped[str] = mapped_column(String(2), default="fa")
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utc_now)
+    # buyers only: checked by an admin; until then a buyer's open orders are capped
+    verified: Mapped[bool] = mapped_column(default=False, server_default=false())
+
     # part of every page session's identity: bumping it (sign-out, password change, suspension)
     # makes every cookie issued before worthless
     session_version: Mapped[int] = mapped_column(default=0, server_default="0")

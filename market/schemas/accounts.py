@@ -37,6 +37,7 @@ class UserOut(Schema):
 
 class MeOut(UserOut):
     business_id = fields.Integer(allow_none=True)
+    verified = fields.Boolean(metadata={"description": "buyers only: verified by an admin"})
 
 
 class TokenIn(StrictSchema):

@@ -6,7 +6,7 @@ from .. import limits
 from ..domain import states
 from ..domain.deadlines import MAX_LEAD_DAYS, MIN_LEAD_DAYS
 from .catalog import KIT_CODE
-from .common import PageArgs, PageOut, StrictInteger, StrictSchema, province_field, text
+from .common import MAX_ID, PageArgs, PageOut, StrictInteger, StrictSchema, province_field, text
 
 
 class OrderIn(StrictSchema):
@@ -76,3 +76,24 @@ class OrderOut(Schema):
 
 class OrderList(PageOut):
     items = fields.List(fields.Nested(OrderOut))
+
+
+class BatchIn(StrictSchema):
+    """The envelope of a bulk requisition; each line is then checked as ``OrderIn`` (see
+    ``services.batches``) so that its errors are keyed ``orders.<index>.<field>``."""
+
+    orders = fields.List(fields.Raw(), required=True)
+    buyer_id = StrictInteger(validate=validate.Range(min=1, max=MAX_ID))
+
+
+class BatchDoc(Schema):
+    """What the OpenAPI document shows for a bulk requisition's body."""
+
+    orders = fields.List(fields.Nested(OrderIn), required=True, validate=validate.Length(min=1, max=1000))
+    buyer_id = fields.Integer(metadata={"description": "admins only: the verified buyer ordered for"})
+
+
+class BatchOut(Schema):
+    batch_id = fields.Integer()
+    items = fields.List(fields.Nested(OrderOut))
+    total = fields.Integer()

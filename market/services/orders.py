@@ -18,6 +18,7 @@ from ..errors import Conflict, Invalid, NotFound
 from ..extensions import db
 from ..models import IdempotencyKey, Job, Kit, Order, User
 from ..tasks import enqueue
+from .buyers import check_open_units
 from .common import audit, lock_order, move_job, now, paginate, refresh_order_status, today, where_equal
 
 MATCH_ORDER = "workers.jobs.match_order"
@@ -31,7 +32,7 @@ def fingerprint(body: dict[str, Any]) -> str:
     return hashlib.sha256(json.dumps(body, sort_keys=True, default=str).encode()).hexdigest()
 
 
-def _replay(user: User, key: str, print_: str) -> tuple[int, dict[str, Any]] | None:
+def replay(user: User, key: str, print_: str) -> tuple[int, dict[str, Any]] | None:
     """The first answer for this key, if it was claimed within the last 24 hours.
 
     :raises Invalid: if the key came with another body.
@@ -53,6 +54,51 @@ def _replay(user: User, key: str, print_: str) -> tuple[int, dict[str, Any]] | N
     return row.response_status, row.response_body
 
 
+def remember(user: User, key: str, print_: str, order_id: int, body: dict[str, Any]) -> None:
+    """Claim the key with the answer to replay (written in the caller's transaction)."""
+    db.session.add(
+        IdempotencyKey(
+            user_id=user.id,
+            key=key,
+            fingerprint=print_,
+            order_id=order_id,
+            response_status=201,
+            response_body=body,
+            created_at=now(),
+        )
+    )
+
+
+def commit_or_replay(user: User, key: str | None, print_: str) -> tuple[int, dict[str, Any]] | None:
+    """Commit; None once committed, or the first answer when a concurrent request with the same
+    key committed first (its claim wins the unique constraint)."""
+    try:
+        db.session.commit()
+    except IntegrityError:
+        db.session.rollback()
+        first = replay(user, key, print_) if key else None
+        if first is None:
+            raise
+        return first
+    return None
+
+
+def line_problems(data: dict[str, Any], kit: Kit | None) -> dict[str, tuple[str, dict[str, Any]]]:
+    """What the schema cannot know about an order's body, by field: the refusal code and its params
+    (a kit that cannot be ordered, a date too soon or too far). Shared by single orders and batches (whose bad
+    lines are checked on the fields that passed the schema, so that every error is reported at once)."""
+    problems: dict[str, tuple[str, dict[str, Any]]] = {}
+    if "kit" in data and (kit is None or not kit.active):
+        problems["kit"] = ("kit_not_orderable", {"code": data["kit"]})
+    earliest = deadlines.earliest_needed_by(today())
+    if "needed_by" in data and data["needed_by"] < earliest:
+        problems["needed_by"] = ("needed_by_too_early", {"earliest": earliest})
+    latest = deadlines.latest_needed_by(today())
+    if "needed_by" in data and data["needed_by"] > latest:
+        problems["needed_by"] = ("needed_by_too_late", {"latest": latest})
+    return problems
+
+
 def create(
     buyer: User, data: dict[str, Any], idempotency_key: str | None, render: Callable[[Order], dict[str, Any]]
 ) -> tuple[int, dict[str, Any]]:
@@ -63,51 +109,34 @@ def create(
     """
     print_ = fingerprint(data)
     if idempotency_key:
-        replay = _replay(buyer, idempotency_key, print_)
-        if replay is not None:
+        first = replay(buyer, idempotency_key, print_)
+        if first is not None:
             db.session.rollback()
-            return replay
+            return first
     order = _new_order(buyer, data)
     body = render(order)
     if idempotency_key:
-        db.session.add(
-            IdempotencyKey(
-                user_id=buyer.id,
-                key=idempotency_key,
-                fingerprint=print_,
-                order_id=order.id,
-                response_status=201,
-                response_body=body,
-                created_at=order.created_at,
-            )
-        )
-    try:
-        db.session.commit()
-    except IntegrityError:
-        # the same key claimed by a concurrent request: answer as it did
-        db.session.rollback()
-        replay = _replay(buyer, idempotency_key or "", print_) if idempotency_key else None
-        if replay is None:
-            raise
-        return replay
+        remember(buyer, idempotency_key, print_, order.id, body)
+    first = commit_or_replay(buyer, idempotency_key, print_)
+    if first is not None:
+        return first
     nudge_kits([order.kit_id])
     return 201, body
 
 
 def _new_order(buyer: User, data: dict[str, Any]) -> Order:
-    """The order row (flushed, with its audit entry), once its kit and date pass.
+    """The order row (flushed, with its audit entry), once its kit, date and the buyer's cap pass.
 
     :raises Invalid: unknown or withdrawn kit, a date too soon or too far.
+    :raises Conflict: an unverified buyer past the cap on open units.
     """
     kit = db.session.scalar(select(Kit).where(Kit.code == data["kit"]))
-    if kit is None or not kit.active:
-        raise Invalid.field("kit", "kit_not_orderable", code=data["kit"])
-    earliest = deadlines.earliest_needed_by(today())
-    if data["needed_by"] < earliest:
-        raise Invalid.field("needed_by", "needed_by_too_early", earliest=earliest)
-    latest = deadlines.latest_needed_by(today())
-    if data["needed_by"] > latest:
-        raise Invalid.field("needed_by", "needed_by_too_late", latest=latest)
+    problems = line_problems(data, kit)
+    if problems:
+        name, (code, params) = next(iter(problems.items()))
+        raise Invalid.field(name, code, **params)
+    assert kit is not None  # line_problems refuses a missing kit
+    check_open_units(buyer, data["quantity"])
     moment = now()
     order = Order(
         buyer_id=buyer.id,

@@ -26,10 +26,13 @@ csrf = CSRFProtect()
 
 def init_app(app: Flask, api_blueprints: tuple[Any, ...]) -> None:
     babel.init_app(app, locale_selector=i18n.select_locale, default_locale="fa")
+    from .batches import allow_large_bodies
+
+    app.before_request(allow_large_bodies)  # before the CSRF check reads the form
     csrf.init_app(app)
     for blueprint in api_blueprints:  # bearer tokens only: no cookie can act there
         csrf.exempt(blueprint)
-    from . import admin, auth, buyer, suspension, workshop  # noqa: F401  (routes register on bp)
+    from . import admin, auth, batches, buyer, suspension, workshop  # noqa: F401  (routes register on bp)
 
     app.register_blueprint(bp)
     app.extensions["page_errors"] = render_error

@@ -5,18 +5,22 @@ from __future__ import annotations
 from datetime import timedelta
 from typing import Any
 
-from flask import flash, redirect, render_template, request, url_for
+from flask import current_app, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
+from flask_limiter.util import get_remote_address
+from flask_login import current_user
 
 from ..domain import states
 from ..domain.deadlines import earliest_needed_by, latest_needed_by
 from ..errors import Conflict, Invalid
+from ..extensions import limiter
 from ..models import Order
 from ..services import jobs, orders
 from ..services.common import tally, today
 from . import bp, i18n
 from .common import kit_choices, page_number, province_choices, role_required, user
 from .forms import DeliverForm, OrderForm, ReasonForm
+from .refusals import refusal_text
 
 PER_PAGE = 20
 
@@ -37,8 +41,18 @@ def date_suggestions() -> list[str]:
     return [i18n.format_short_date(start + timedelta(days=n)) for n in range(0, 90)]
 
 
+def orders_limit() -> str:
+    return str(current_app.config["RATELIMIT_ORDERS"])
+
+
+def per_user() -> str:
+    """Counted per account, like the API's (the limit may be checked before the sign-in check)."""
+    return f"user:{current_user.id}" if current_user.is_authenticated else get_remote_address()
+
+
 @bp.route("/orders/new", methods=["GET", "POST"])
 @role_required("buyer")
+@limiter.shared_limit(orders_limit, scope="post-orders", key_func=per_user, methods=["POST"])
 def new_order() -> Any:
     form = OrderForm()
     form.kit.choices = kit_choices()
@@ -70,6 +84,11 @@ def new_order() -> Any:
                 field = next(iter(err.errors or {"kit": []}))
                 target = getattr(form, field, form.kit)
                 target.errors = [*target.errors, _("This value cannot be accepted.")]
+            except Conflict as err:  # the cap on an unverified buyer's open units
+                form.quantity.errors = [
+                    *form.quantity.errors,
+                    refusal_text(err, _("This value cannot be accepted.")),
+                ]
             else:
                 flash(_("Your order is placed. Workshops are being matched to it."), "success")
                 return redirect(url_for("web.order_page", order_id=body["id"]))

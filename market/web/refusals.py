@@ -39,6 +39,17 @@ PAGE_TEXTS: dict[str, Any] = {
         "Your workshop is waiting for an admin's approval: until then it cannot change its profile "
         "or take work."
     ),
+    # buyers: the order form, the bulk order pages, the admin's buyers page
+    "unverified_cap": _l(
+        "Your account is not verified yet, so it may hold at most %(limit)s kits in open orders "
+        "(you hold %(held)s). Order at most %(room)s kits for now, or ask the programme's "
+        "administrators to verify your organization."
+    ),
+    "batch_unverified_buyer": _l(
+        "Bulk orders are for verified buyers. Ask the administrators to verify your organization."
+    ),
+    "batch_buyer_unverified": _l("Choose a verified buyer."),
+    "buyer_not_found": _l("There is no such buyer."),
 }
 
 

@@ -1,5 +1,5 @@
 """The admin's dashboard: orders and units by status, waiting units, demand against capacity,
-offers about to expire, late jobs and the queue."""
+offers about to expire, late jobs, the queue and the buyers awaiting verification."""
 
 from __future__ import annotations
 
@@ -10,13 +10,14 @@ from flask import render_template
 
 from ...domain import states
 from ...domain.capacity import CAPACITY_WEEKS
-from ...services import queue_health, reports
+from ...services import buyers, queue_health, reports
 from ...services.common import now, today
 from .. import bp, i18n
 from ..common import role_required
 from .charts import bar_chart
 
 EXPIRING_WITHIN = timedelta(hours=12)
+DASHBOARD_BUYERS = 5  # buyers awaiting verification listed on the dashboard
 
 
 @bp.get("/admin")
@@ -44,4 +45,5 @@ def dashboard() -> Any:
         now=now(),
         today=today(),
         duration=i18n.format_duration,
+        buyers_waiting=buyers.awaiting(DASHBOARD_BUYERS),
     )

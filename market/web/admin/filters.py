@@ -21,7 +21,7 @@ Rows = tuple[list[Any], int]
 
 def render_list(
     template: str,
-    form: Form,
+    form: Form | None,
     fetch: Callable[[int, int], Rows],
     filters: dict[str, Any],
     rows: str,
@@ -29,8 +29,8 @@ def render_list(
     **context: Any,
 ) -> str:
     """An admin list page: the page asked for, fetched ``fetch(page, PER_PAGE)``, its rows under the
-    name ``rows``, what ``more`` adds about them, the form, the count and the filters that are set
-    (its links keep them)."""
+    name ``rows``, what ``more`` adds about them, the filter form (if it has one), the count and the
+    filters that are set (its links keep them)."""
     page = page_number()
     items, total = fetch(page, PER_PAGE)
     context.update(more(items) if more else {})

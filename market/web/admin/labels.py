@@ -14,10 +14,13 @@ ENTITY_LABELS = {
     "business": _l("workshop"),
     "user": _l("account"),
     "kit": _l("kit"),
+    "batch": _l("bulk order"),
 }
 ACTION_LABELS = {
     "user.registered": _l("account created"),
     "user.made_admin": _l("made an admin"),
+    "user.verified": _l("buyer verified"),
+    "batch.created": _l("bulk order placed"),
     "business.registered": _l("workshop registered"),
     "business.updated": _l("workshop profile changed"),
     "business.approved": _l("workshop approved"),
