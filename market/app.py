@@ -38,6 +38,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
 
 def init_extensions(app: Flask) -> None:
     from . import auth
+    from .services import outbox
 
     db.init_app(app)
     with app.app_context():
@@ -52,6 +53,7 @@ def init_extensions(app: Flask) -> None:
     )
     limiter.init_app(app)
     auth.init_app(app)
+    outbox.init_app(app)
 
 
 def configure_sqlite(engine: Engine) -> None:

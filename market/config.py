@@ -86,6 +86,18 @@ def load(env: Mapping[str, str] | None = None, **overrides: Any) -> dict[str, An
         "RATELIMIT_STORAGE_URI": redis_url or "memory://",
         "RATELIMIT_AUTH": env.get("RATELIMIT_AUTH", "20 per minute"),
         "RATELIMIT_HEADERS_ENABLED": True,
+        # notifications: where links in emails and SMS point, and the outside channels (each
+        # unset means the console adapter: messages go to the log)
+        "PUBLIC_URL": env.get("PUBLIC_URL", "http://127.0.0.1:5000"),
+        "MAIL_SERVER": env.get("MAIL_SERVER") or None,
+        "MAIL_PORT": _int(env, "MAIL_PORT", 25),
+        "MAIL_USE_TLS": _bool(env.get("MAIL_USE_TLS"), False),
+        "MAIL_USERNAME": env.get("MAIL_USERNAME") or None,
+        "MAIL_PASSWORD": env.get("MAIL_PASSWORD") or None,
+        "MAIL_DEFAULT_SENDER": env.get("MAIL_DEFAULT_SENDER", "market@localhost"),
+        "SMS_GATEWAY_URL": env.get("SMS_GATEWAY_URL") or None,
+        "SMS_API_KEY": env.get("SMS_API_KEY") or None,
+        "SMS_SENDER": env.get("SMS_SENDER") or None,
         # flask-smorest / OpenAPI
         "API_TITLE": "Kit marketplace",
         "API_VERSION": "v1",
@@ -111,6 +123,8 @@ def check(cfg: Mapping[str, Any]) -> None:
         raise ConfigError("MAX_SPLITS must be at least 1")
     if not callable(cfg["CLOCK"]):
         raise ConfigError("CLOCK must be callable")
+    if cfg.get("SMS_GATEWAY_URL") and not cfg.get("SMS_API_KEY"):
+        raise ConfigError("SMS_GATEWAY_URL needs SMS_API_KEY")
     uri = cfg["SQLALCHEMY_DATABASE_URI"]
     if not (uri.startswith("sqlite") or uri.startswith("postgresql")):
         raise ConfigError(f"DATABASE_URL must be SQLite or PostgreSQL, got {uri.split(':', 1)[0]}")

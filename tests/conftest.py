@@ -38,6 +38,9 @@ BACKENDS = ["sqlite", "postgresql"] if SCALED else ["sqlite"]
 QUEUE = f"market-test-{os.getpid()}"
 WORKERS = 2
 TABLES = (
+    "notification_deliveries",
+    "notifications",
+    "order_messages",
     "job_events",
     "jobs",
     "idempotency_keys",

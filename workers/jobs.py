@@ -71,3 +71,10 @@ def sweep() -> Any:
             schedule_next_sweep()
     report = _run(run_sweep)
     return report.__dict__
+
+
+def deliver_notification(delivery_id: int) -> str:
+    """Send one notification on one channel; a failure is rescheduled, then raised for RQ."""
+    from market.services import deliveries
+
+    return _run(deliveries.deliver, delivery_id)

@@ -8,7 +8,8 @@ from flask_smorest import Blueprint
 from ..auth import me, require
 from ..extensions import db, limiter
 from ..schemas.accounts import MeOut, RegisterIn, TokenIn, TokenOut, UserOut
-from ..services import accounts, businesses
+from ..schemas.notifications import ProfileIn
+from ..services import accounts, businesses, inbox
 
 blp = Blueprint("accounts", __name__, url_prefix="/api/v1", description="Accounts and tokens")
 
@@ -44,11 +45,24 @@ def revoke() -> None:
     accounts.revoke_token(request.headers.get("Authorization", "").partition(" ")[2].strip())
 
 
+def _me_body(user: Any) -> dict[str, Any]:
+    b = businesses.of_user(user) if user.role == "business" else None
+    return {**UserOut().dump(user), "business_id": b.id if b else None}
+
+
 @blp.get("/me")
 @require()
 @blp.response(200, MeOut)
 def whoami() -> Any:
-    user = me()
-    b = businesses.of_user(user) if user.role == "business" else None
+    body = _me_body(me())
     db.session.rollback()
-    return {**UserOut().dump(user), "business_id": b.id if b else None}
+    return body
+
+
+@blp.patch("/me")
+@require()
+@blp.arguments(ProfileIn)
+@blp.response(200, MeOut)
+def update_me(data: dict[str, Any]) -> Any:
+    """Your language, phone and notification channels (`notify_email`, `notify_sms`, `digest`)."""
+    return _me_body(inbox.update_profile(me(), data))

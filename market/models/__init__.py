@@ -3,11 +3,15 @@
 from .audit import AuditEntry, IdempotencyKey
 from .businesses import BUSINESS_STATUSES, OWNER_GROUPS, Business, business_kits
 from .kits import TARGET_GROUPS, Kit
+from .notifications import CHANNELS, DIGESTS, KINDS, Delivery, Notification, OrderMessage
 from .orders import Job, JobEvent, Order
 from .users import LOCALES, ROLES, ApiToken, User
 
 __all__ = [
     "BUSINESS_STATUSES",
+    "CHANNELS",
+    "DIGESTS",
+    "KINDS",
     "LOCALES",
     "OWNER_GROUPS",
     "ROLES",
@@ -15,11 +19,14 @@ __all__ = [
     "ApiToken",
     "AuditEntry",
     "Business",
+    "Delivery",
     "IdempotencyKey",
     "Job",
     "JobEvent",
     "Kit",
+    "Notification",
     "Order",
+    "OrderMessage",
     "User",
     "business_kits",
 ]

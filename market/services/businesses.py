@@ -14,6 +14,7 @@ from ..errors import Conflict, Invalid, NotFound
 from ..extensions import db
 from ..models import Business, Job, Kit, User
 from ..tasks import enqueue
+from . import notifications as notify
 from .common import audit, lock_order, move_job, now, refresh_order_status, today
 from .matching import open_commitments
 
@@ -48,6 +49,7 @@ def create(user: User, data: dict[str, Any]) -> Business:
     db.session.add(b)
     db.session.flush()
     audit(user, "business.registered", "business", b.id, province=b.province)
+    notify.approval_needed(b)
     db.session.commit()
     return b
 
@@ -136,6 +138,7 @@ def approve(admin: User, business_id: int) -> Business:
     b.approved_at = now()
     b.suspend_reason = None
     audit(admin, "business.approved", "business", b.id)
+    notify.business_approved(b)
     db.session.commit()
     enqueue(REMATCH_WAITING)
     return b
@@ -163,8 +166,10 @@ def suspend(admin: User, business_id: int, reason: str | None) -> Business:
         for job in order.jobs:
             if job.business_id == b.id and job.status == states.OFFERED:
                 move_job(job, states.CANCELLED, admin, reason="business suspended")
+                notify.offer_withdrawn(job)
         refresh_order_status(order, admin)
     audit(admin, "business.suspended", "business", b.id, reason=reason, withdrawn_orders=order_ids)
+    notify.business_suspended(b)
     db.session.commit()
     enqueue(REMATCH_WAITING)
     return b

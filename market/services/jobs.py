@@ -16,6 +16,7 @@ from ..errors import Conflict, Forbidden, Invalid, NotFound
 from ..extensions import db
 from ..models import Business, Job, Order, User
 from ..tasks import enqueue
+from . import notifications as notify
 from .common import audit, lock_order, move_job, now, offer, refresh_order_status, today
 from .matching import open_commitments
 
@@ -85,6 +86,7 @@ def accept(user: User, job_id: int) -> Job:
         raise Conflict("This offer has expired.")
     move_job(job, states.ACCEPTED, user)
     job.accepted_at = job.updated_at
+    notify.job_accepted(job)
     refresh_order_status(order, user)
     db.session.commit()
     return job
@@ -136,6 +138,7 @@ def ship(user: User, job_id: int, carrier: str | None, tracking_code: str | None
     owed = job.quantity - job.units_done
     job.units_done = job.quantity
     job.shipped_at, job.carrier, job.tracking_code = job.updated_at, carrier, tracking_code
+    notify.job_shipped(job)
     refresh_order_status(order, user)
     db.session.commit()
     if owed:  # the rest of the job left the line with the shipment
@@ -164,6 +167,7 @@ def deliver(user: User, job_id: int, received: int, note: str | None) -> Job:
         job, states.DELIVERED, user, received_quantity=received, shortfall=job.quantity - received, note=note
     )
     job.delivered_at, job.received_quantity, job.delivery_note = job.updated_at, received, note
+    notify.job_delivered(job, user)
     refresh_order_status(order, user)
     db.session.commit()
     return job
@@ -205,6 +209,7 @@ def reassign(admin: User, job_id: int, business_id: int) -> Job:
         )
     move_job(job, states.CANCELLED, admin, reason="reassigned", to_business_id=target.id)
     job.closed_reason = f"reassigned to business {target.id}"
+    notify.offer_withdrawn(job)
     distance = geo.distance_km(target.province, order.delivery_province)
     explanation = {
         "distance_km": distance,

@@ -20,6 +20,7 @@ from ..domain.errors import DomainError
 from ..errors import NotFound
 from ..extensions import db
 from ..models import Business, Job, Order, business_kits
+from . import notifications as notify
 from .common import lock_order, now, offer, refresh_order_status, tally, today
 
 
@@ -126,10 +127,15 @@ def match_order(order_id: int) -> MatchOutcome | None:
             new_jobs.append(
                 offer(order, a.business_id, a.quantity, a.due_date, a.explanation.as_dict(), None)
             )
-    if order.matched_at is None:
+    first = order.matched_at is None
+    if first:
         order.matched_at = moment
     order.last_matched_at = moment
     t = refresh_order_status(order, None)
+    if new_jobs:
+        notify.order_matched(order, new_jobs, t.allocated)
+    if t.unallocated and waiting and (first or new_jobs):
+        notify.units_waiting(order, t.unallocated, None)
     db.session.commit()
     return MatchOutcome(order_id, len(new_jobs), t.allocated, t.unallocated, t.status)
 

@@ -17,10 +17,12 @@ from ..domain import states
 from ..extensions import db
 from ..models import Job, Order
 from ..tasks import enqueue
+from . import deliveries, outbox
 from .common import lock_order, move_job, now, refresh_order_status
 
 MATCH_ORDER = "workers.jobs.match_order"
 REMATCH_WAITING = "workers.jobs.rematch_waiting"
+DELIVER = outbox.DELIVER
 
 
 @dataclass(frozen=True)
@@ -28,6 +30,7 @@ class SweepReport:
     expired_offers: int
     stale_pending: int
     awaiting: int
+    deliveries: int = 0
 
 
 def expire_offers() -> int:
@@ -69,4 +72,16 @@ def sweep() -> SweepReport:
         enqueue(MATCH_ORDER, order_id, job_id=f"match-order-{order_id}")
     if awaiting or expired:
         enqueue(REMATCH_WAITING, job_id="rematch-waiting")
-    return SweepReport(expired, len(stale), len(awaiting))
+    due = resend_deliveries()
+    return SweepReport(expired, len(stale), len(awaiting), due)
+
+
+def resend_deliveries() -> int:
+    """Hand every due delivery to the queue again (lost with Redis, or failed and now due), and
+    in the embedded mode run what this sweep's own commits made ready."""
+    due = deliveries.due_ids()
+    db.session.rollback()
+    for delivery_id in due:
+        enqueue(DELIVER, delivery_id, job_id=f"deliver-{delivery_id}")
+    outbox.dispatch()
+    return len(due)

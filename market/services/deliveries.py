@@ -1,0 +1,102 @@
+"""Sending one notification on one outside channel: idempotent, retried with backoff, never twice.
+
+The delivery row is locked for the whole send, so two runs of the same job (a retry, a duplicate
+from the sweep) take turns and the second finds it ``sent``. A failure is recorded with the next
+attempt's time and re-raised (RQ records it); the sweep re-enqueues every delivery that is due.
+SMS wait for the morning in quiet hours (22:00 to 07:00 where the marketplace runs).
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, time, timedelta
+from zoneinfo import ZoneInfo
+
+from flask import current_app
+from sqlalchemy import select
+
+from .. import channels
+from ..extensions import db
+from ..models import Delivery
+from . import notification_texts as texts
+from .common import now
+
+QUIET_START, QUIET_END = time(22, 0), time(7, 0)
+MAX_BACKOFF = timedelta(hours=1)
+
+
+class DeliveryFailed(RuntimeError):
+    """The channel refused; the delivery is rescheduled."""
+
+
+def backoff(attempts: int) -> timedelta:
+    """30 s, 1 min, 2 min, … doubling, at most an hour: a long outage costs few attempts."""
+    return min(timedelta(seconds=30 * 2 ** max(0, attempts - 1)), MAX_BACKOFF)
+
+
+def quiet_until(moment: datetime) -> datetime | None:
+    """The end of the quiet hours ``moment`` falls in, or None outside them."""
+    zone = ZoneInfo(current_app.config["TIMEZONE"])
+    local = moment.astimezone(zone)
+    if QUIET_END <= local.time() < QUIET_START:
+        return None
+    day = local.date() if local.time() < QUIET_END else local.date() + timedelta(days=1)
+    return datetime.combine(day, QUIET_END, tzinfo=zone)
+
+
+def outgoing(d: Delivery) -> channels.Outgoing:
+    n = d.notification
+    user = n.user
+    t = texts.render(n.kind, n.params, user.locale)
+    if d.channel == "sms":
+        return channels.Outgoing(
+            user.phone or "", t.short, f"{t.short} {texts.absolute(f'/n/{n.id}')}", str(d.id)
+        )
+    body = f"{t.full}\n\n{texts.absolute(n.link)}\n"
+    return channels.Outgoing(user.email, t.subject, body, str(d.id))
+
+
+def deliver(delivery_id: int) -> str:
+    """Send the delivery if it is pending and due; say what happened.
+
+    :raises DeliveryFailed: the channel refused or could not be reached (rescheduled first).
+    """
+    d = db.session.scalar(
+        select(Delivery)
+        .where(Delivery.id == delivery_id)
+        .with_for_update()
+        .execution_options(populate_existing=True)
+    )
+    moment = now()
+    if d is None or d.status != "pending" or d.next_attempt_at > moment:
+        status = "missing" if d is None else d.status if d.status != "pending" else "not due"
+        db.session.rollback()
+        return status
+    if d.channel == "sms" and (wake := quiet_until(moment)) is not None:
+        d.next_attempt_at = wake
+        db.session.commit()
+        return "quiet"
+    message = outgoing(d)
+    try:
+        channel_id = channels.send(d.channel, message)
+    except channels.ChannelError as err:
+        d.attempts += 1
+        d.next_attempt_at = moment + backoff(d.attempts)
+        d.last_error = str(err)[:500]
+        db.session.commit()
+        raise DeliveryFailed(str(err)) from err
+    d.attempts += 1
+    d.status, d.sent_at, d.delivery_id, d.last_error = "sent", moment, channel_id, None
+    db.session.commit()
+    return "sent"
+
+
+def due_ids(limit: int = 500) -> list[int]:
+    """Pending deliveries whose time has come, oldest first (what the sweep re-enqueues)."""
+    return list(
+        db.session.scalars(
+            select(Delivery.id)
+            .where(Delivery.status == "pending", Delivery.next_attempt_at <= now())
+            .order_by(Delivery.next_attempt_at, Delivery.id)
+            .limit(limit)
+        )
+    )
