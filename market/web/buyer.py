@@ -11,11 +11,12 @@ from flask_babel import gettext as _
 from ..domain import states
 from ..errors import Conflict, Invalid
 from ..models import Order
-from ..services import jobs, orders
+from ..services import jobs, messages, orders
 from ..services.common import tally, today
 from . import bp, i18n
 from .common import kit_choices, province_choices, role_required, user
 from .forms import DeliverForm, OrderForm, ReasonForm
+from .notifications import MessageForm
 
 PER_PAGE = 20
 
@@ -87,6 +88,8 @@ def order_page(order_id: int) -> Any:
         deliver_forms=deliver_forms,
         cancel_form=ReasonForm(),
         cancellable=cancellable(order),
+        thread=messages.listing(user(), order_id),
+        message_form=MessageForm(),
     )
 
 
