@@ -87,7 +87,15 @@ class Rendered:
     subject: str
 
 
-def _value(key: str, value: Any, locale: str) -> str:
+def compact_datetime(moment: datetime) -> str:
+    """Day, month and time without the year: an SMS has 70 characters."""
+    local = i18n.to_local(moment)
+    full = i18n.format_date(local.date())
+    day_month = full.rsplit(" ", 1)[0]
+    return f"{day_month} {i18n.local_digits(local.strftime('%H:%M'))}"
+
+
+def _value(key: str, value: Any, locale: str, compact: bool) -> str:
     if value is None or value == "":
         return NONE[locale]
     if isinstance(value, bool):
@@ -95,7 +103,8 @@ def _value(key: str, value: Any, locale: str) -> str:
     if isinstance(value, int):
         return i18n.number(value)
     if key.endswith("_at"):
-        return i18n.format_datetime(datetime.fromisoformat(value))
+        moment = datetime.fromisoformat(value)
+        return compact_datetime(moment) if compact else i18n.format_datetime(moment)
     if key.endswith(("_date", "needed_by", "earliest")):
         return i18n.format_date(date.fromisoformat(value))
     if key in ("province", "provinces"):
@@ -105,23 +114,22 @@ def _value(key: str, value: Any, locale: str) -> str:
     return i18n.local_digits(value) if key == "order_id" else str(value)
 
 
-def formatted(params: dict[str, Any], locale: str) -> dict[str, str]:
+def formatted(params: dict[str, Any], locale: str, compact: bool = False) -> dict[str, str]:
     out: dict[str, str] = {}
     for key, value in params.items():
         if key.endswith(("_fa", "_en")):
             if key.endswith(f"_{locale}"):
                 out[key[:-3]] = str(value)
             continue
-        out[key] = _value(key, value, locale)
+        out[key] = _value(key, value, locale, compact)
     return out
 
 
 def render(kind: str, params: dict[str, Any], locale: str) -> Rendered:
     """The texts of a notification in ``locale`` (``fa`` or ``en``); needs an app context."""
     with force_locale(locale if locale in i18n.LANGUAGES else "fa"):
-        values = formatted(params, locale)
-        full = str(FULL[kind]) % values
-        short = str(SHORT[kind]) % values
+        full = str(FULL[kind]) % formatted(params, locale)
+        short = str(SHORT[kind]) % formatted(params, locale, compact=True)
         subject = f"{gettext('Kit marketplace')}: {short}"
     return Rendered(full, short, subject)
 
