@@ -5,7 +5,7 @@ from __future__ import annotations
 import time
 from typing import Any
 
-from flask import Flask, jsonify, request
+from flask import Flask, current_app, jsonify, request
 from sqlalchemy import event, text
 from sqlalchemy.engine import Engine
 from werkzeug.routing import IntegerConverter, Map
@@ -131,6 +131,8 @@ def register_health(app: Flask) -> None:
         except Exception:
             body["queue"] = "unavailable"
             status = 503
+            if body["database"] == "ok":
+                tell_queue_unhealthy()
         if status != 200:
             body["status"] = "unavailable"
             body["message"] = "Unavailable: " + ", ".join(k for k, v in body.items() if v == "unavailable")
@@ -154,6 +156,17 @@ def register_health(app: Flask) -> None:
             }
         },
     )
+
+
+def tell_queue_unhealthy() -> None:
+    """The admins hear of it (once an hour at most); the health answer never fails for it."""
+    from .services import reminders
+
+    try:
+        reminders.queue_unhealthy()
+    except Exception:
+        db.session.rollback()
+        current_app.logger.exception("could not tell the admins that the queue is down")
 
 
 def register_sweeps(app: Flask) -> None:

@@ -39,8 +39,9 @@ KINDS = (
     "message_new",
 )
 CHANNELS = ("email", "sms")
-# pending: to send (at next_attempt_at); held: waits for the daily digest; sent: done, never again
-DELIVERY_STATUSES = ("pending", "held", "sent")
+# pending: to send (at next_attempt_at); held: waits for the daily digest; bundled: in a digest not
+# sent yet; sent: done, never again
+DELIVERY_STATUSES = ("pending", "held", "bundled", "sent")
 DIGESTS = ("instant", "daily")
 
 
@@ -82,6 +83,8 @@ class Delivery(db.Model):
     # the channel's id for what it accepted (the email's Message-ID, the gateway's message id)
     delivery_id: Mapped[str | None] = mapped_column(String(200))
     last_error: Mapped[str | None] = mapped_column(String(500))
+    # a held delivery bundled into the daily digest sent as delivery ``digest_id``
+    digest_id: Mapped[int | None] = mapped_column(index=True)
 
     notification: Mapped[Notification] = relationship(back_populates="deliveries")
 

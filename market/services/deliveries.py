@@ -17,6 +17,7 @@ from sqlalchemy import select
 from .. import channels
 from ..extensions import db
 from ..models import Delivery
+from . import digests
 from . import notification_texts as texts
 from .common import now
 
@@ -46,6 +47,11 @@ def quiet_until(moment: datetime) -> datetime | None:
 def outgoing(d: Delivery) -> channels.Outgoing:
     n = d.notification
     user = n.user
+    if d.digest_id == d.id:
+        subject, body, sms = digests.digest_texts(digests.bundle_of(d), user.locale)
+        if d.channel == "sms":
+            return channels.Outgoing(user.phone or "", subject, sms, str(d.id))
+        return channels.Outgoing(user.email, subject, body, str(d.id))
     t = texts.render(n.kind, n.params, user.locale)
     if d.channel == "sms":
         return channels.Outgoing(
@@ -85,7 +91,9 @@ def deliver(delivery_id: int) -> str:
         db.session.commit()
         raise DeliveryFailed(str(err)) from err
     d.attempts += 1
-    d.status, d.sent_at, d.delivery_id, d.last_error = "sent", moment, channel_id, None
+    d.last_error = None
+    for sent in digests.bundle_of(d) if d.digest_id == d.id else [d]:
+        sent.status, sent.sent_at, sent.delivery_id = "sent", moment, channel_id
     db.session.commit()
     return "sent"
 

@@ -54,11 +54,11 @@ def _owner(business_id: int) -> User:
     return db.session.get(User, b.owner_id)  # type: ignore[return-value]
 
 
-def _admins() -> list[User]:
+def admins() -> list[User]:
     return list(db.session.scalars(select(User).where(User.role == "admin").order_by(User.id)))
 
 
-def _job_params(job: Job) -> dict[str, Any]:
+def job_params(job: Job) -> dict[str, Any]:
     order = job.order
     return {
         "job_id": job.id,
@@ -75,15 +75,15 @@ def _job_params(job: Job) -> dict[str, Any]:
 
 
 def offer_made(job: Job) -> None:
-    tell([_owner(job.business_id)], "offer_new", _job_params(job), f"/workshop/offers#job-{job.id}")
+    tell([_owner(job.business_id)], "offer_new", job_params(job), f"/workshop/offers#job-{job.id}")
 
 
 def offer_withdrawn(job: Job) -> None:
-    tell([_owner(job.business_id)], "offer_withdrawn", _job_params(job), "/workshop/offers")
+    tell([_owner(job.business_id)], "offer_withdrawn", job_params(job), "/workshop/offers")
 
 
 def job_cancelled(job: Job) -> None:
-    params = {**_job_params(job), "units_done": job.units_done}
+    params = {**job_params(job), "units_done": job.units_done}
     tell([_owner(job.business_id)], "job_cancelled", params, f"/workshop/jobs#job-{job.id}")
 
 
@@ -144,7 +144,7 @@ def job_delivered(job: Job, actor: User) -> None:
 
 def approval_needed(b: Business) -> None:
     tell(
-        _admins(),
+        admins(),
         "approval_needed",
         {"name": b.name, "province": b.province},
         "/admin/businesses?status=pending",

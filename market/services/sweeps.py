@@ -17,7 +17,7 @@ from ..domain import states
 from ..extensions import db
 from ..models import Job, Order
 from ..tasks import enqueue
-from . import deliveries, outbox
+from . import deliveries, digests, outbox, reminders
 from .common import lock_order, move_job, now, refresh_order_status
 
 MATCH_ORDER = "workers.jobs.match_order"
@@ -31,6 +31,7 @@ class SweepReport:
     stale_pending: int
     awaiting: int
     deliveries: int = 0
+    reminders: int = 0
 
 
 def expire_offers() -> int:
@@ -72,8 +73,10 @@ def sweep() -> SweepReport:
         enqueue(MATCH_ORDER, order_id, job_id=f"match-order-{order_id}")
     if awaiting or expired:
         enqueue(REMATCH_WAITING, job_id="rematch-waiting")
+    told = reminders.remind()
+    digests.bundle_due()
     due = resend_deliveries()
-    return SweepReport(expired, len(stale), len(awaiting), due)
+    return SweepReport(expired, len(stale), len(awaiting), due, told)
 
 
 def resend_deliveries() -> int:

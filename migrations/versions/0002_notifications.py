@@ -44,12 +44,14 @@ def upgrade():
     sa.Column('sent_at', sa.DateTime(), nullable=True),
     sa.Column('delivery_id', sa.String(length=200), nullable=True),
     sa.Column('last_error', sa.String(length=500), nullable=True),
+    sa.Column('digest_id', sa.Integer(), nullable=True),
     sa.ForeignKeyConstraint(['notification_id'], ['notifications.id'], name=op.f('fk_notification_deliveries_notification_id_notifications'), ondelete='CASCADE'),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_notification_deliveries')),
     sa.UniqueConstraint('notification_id', 'channel', name=op.f('uq_notification_deliveries_notification_id_channel'))
     )
     with op.batch_alter_table('notification_deliveries', schema=None) as batch_op:
         batch_op.create_index('ix_notification_deliveries_status_next', ['status', 'next_attempt_at'], unique=False)
+        batch_op.create_index(batch_op.f('ix_notification_deliveries_digest_id'), ['digest_id'], unique=False)
 
     op.create_table('order_messages',
     sa.Column('id', sa.Integer(), nullable=False),
@@ -84,6 +86,7 @@ def downgrade():
 
     op.drop_table('order_messages')
     with op.batch_alter_table('notification_deliveries', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_notification_deliveries_digest_id'))
         batch_op.drop_index('ix_notification_deliveries_status_next')
 
     op.drop_table('notification_deliveries')
