@@ -17,8 +17,8 @@ from flask_babel import force_locale, gettext
 from sqlalchemy import select
 
 from ..extensions import db
-from ..web import i18n
 from ..models import Delivery, Notification
+from ..web import i18n
 from . import notification_texts as texts
 from . import outbox
 from .common import now
