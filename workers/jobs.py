@@ -73,8 +73,8 @@ def sweep() -> Any:
     return report.__dict__
 
 
-def deliver_notification(delivery_id: int) -> str:
-    """Send one notification on one channel; a failure is rescheduled, then raised for RQ."""
+def deliver_notifications(delivery_ids: list[int]) -> dict[str, int]:
+    """Send these deliveries, each on its channel; failures are rescheduled, then raised for RQ."""
     from market.services import deliveries
 
-    return _run(deliveries.deliver, delivery_id)
+    return _run(deliveries.deliver_all, delivery_ids)

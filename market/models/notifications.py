@@ -49,6 +49,7 @@ class Notification(db.Model):
     __tablename__ = "notifications"
     __table_args__ = (
         Index("ix_notifications_user_read", "user_id", "read_at"),
+        Index("ix_notifications_fanned_out_at", "fanned_out_at"),
         # what the sweep tells (an offer expiring, a late job) is told once: same key, one row
         UniqueConstraint("user_id", "once_key"),
     )
@@ -61,6 +62,9 @@ class Notification(db.Model):
     once_key: Mapped[str | None] = mapped_column(String(120))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utc_now)
     read_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    # when its deliveries were made from the reader's channel choices (NULL: not yet; the sweep
+    # finds it)
+    fanned_out_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
 
     user: Mapped[User] = relationship()
     deliveries: Mapped[list[Delivery]] = relationship(back_populates="notification", order_by="Delivery.id")

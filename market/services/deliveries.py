@@ -16,7 +16,7 @@ from sqlalchemy import select
 
 from .. import channels
 from ..extensions import db
-from ..models import Delivery
+from ..models import Delivery, Notification, User
 from . import digests
 from . import notification_texts as texts
 from .common import now
@@ -98,13 +98,78 @@ def deliver(delivery_id: int) -> str:
     return "sent"
 
 
-def due_ids(limit: int = 500) -> list[int]:
-    """Pending deliveries whose time has come, oldest first (what the sweep re-enqueues)."""
-    return list(
+def fan_out(notification_id: int) -> list[int]:
+    """Make the notification's deliveries from its reader's channel choices, once; return the ids
+    of its deliveries waiting to be sent (a daily-digest reader's are held for the digest)."""
+    n = db.session.scalar(
+        select(Notification)
+        .where(Notification.id == notification_id)
+        .with_for_update()
+        .execution_options(populate_existing=True)
+    )
+    if n is None:
+        db.session.rollback()
+        return []
+    if n.fanned_out_at is None:
+        user, moment = n.user, now()
+        status = "held" if user.digest == "daily" else "pending"
+        for channel in channels_of(user):
+            db.session.add(
+                Delivery(notification=n, channel=channel, status=status, attempts=0, next_attempt_at=moment)
+            )
+        n.fanned_out_at = moment
+        db.session.commit()
+    ids = list(
         db.session.scalars(
-            select(Delivery.id)
-            .where(Delivery.status == "pending", Delivery.next_attempt_at <= now())
-            .order_by(Delivery.next_attempt_at, Delivery.id)
-            .limit(limit)
+            select(Delivery.id).where(
+                Delivery.notification_id == notification_id, Delivery.status == "pending"
+            )
         )
     )
+    db.session.rollback()
+    return ids
+
+
+def channels_of(user: User) -> list[str]:
+    """The outside channels a person chose and can be reached on (in-app is always on)."""
+    return [
+        c
+        for c, on in (
+            ("email", user.notify_email and bool(user.email)),
+            ("sms", user.notify_sms and bool(user.phone)),
+        )
+        if on
+    ]
+
+
+def deliver_all(notification_ids: list[int]) -> dict[str, int]:
+    """Fan out each notification and send its pending deliveries, each in its own transaction;
+    count the outcomes.
+
+    :raises DeliveryFailed: after trying them all, if any failed (each failed one is rescheduled).
+    """
+    outcomes: dict[str, int] = {}
+    failed = []
+    for notification_id in notification_ids:
+        for delivery_id in fan_out(notification_id):
+            try:
+                outcome = deliver(delivery_id)
+            except DeliveryFailed as err:
+                failed.append(f"{delivery_id}: {err}")
+                outcome = "failed"
+            outcomes[outcome] = outcomes.get(outcome, 0) + 1
+    if failed:
+        raise DeliveryFailed("; ".join(failed))
+    return outcomes
+
+
+def due_ids(limit: int = 500) -> list[int]:
+    """Notifications with work left: not fanned out yet (their hand-over was lost), or with a
+    pending delivery whose time has come (a failed attempt to retry, an SMS after quiet hours)."""
+    unfanned = select(Notification.id).where(Notification.fanned_out_at.is_(None))
+    due = select(Delivery.notification_id).where(
+        Delivery.status == "pending", Delivery.next_attempt_at <= now()
+    )
+    ids = set(db.session.scalars(unfanned.order_by(Notification.id).limit(limit)))
+    ids |= set(db.session.scalars(due.order_by(Delivery.next_attempt_at).limit(limit)))
+    return sorted(ids)

@@ -9,49 +9,30 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Any
 
-from flask import current_app
 from sqlalchemy import select
 
 from ..extensions import db
-from ..models import Business, Delivery, Job, Notification, Order, OrderMessage, User
+from ..models import Business, Job, Order, OrderMessage, User
 from . import outbox
 
 
 def tell(
-    users: Iterable[User], kind: str, params: dict[str, Any], link: str | None, once_key: str | None = None
-) -> list[Notification]:
-    """A notification for each user, with a delivery per outside channel the user chose.
-
-    Deliveries of a user on the daily digest are held for the digest.
-    """
-    moment = current_app.config["CLOCK"]()  # not .common.now: common imports this module
-    made = []
-    for user in users:
-        n = Notification(user=user, kind=kind, params=params, link=link, once_key=once_key, created_at=moment)
-        db.session.add(n)
-        for channel in channels_of(user):
-            status = "held" if user.digest == "daily" else "pending"
-            d = Delivery(notification=n, channel=channel, status=status, attempts=0, next_attempt_at=moment)
-            db.session.add(d)
-            if status == "pending":
-                outbox.remember(d)
-        made.append(n)
-    return made
+    users: Iterable[User | int],
+    kind: str,
+    params: dict[str, Any],
+    link: str | None,
+    once_key: str | None = None,
+) -> None:
+    """A notification for each user (a User or an id), with a delivery per outside channel the user
+    chose, written when the caller's transaction commits. A daily-digest user's deliveries are held."""
+    outbox.add([u if isinstance(u, int) else u.id for u in users], kind, params, link, once_key)
 
 
-def channels_of(user: User) -> list[str]:
-    out = []
-    if user.notify_email and user.email:
-        out.append("email")
-    if user.notify_sms and user.phone:
-        out.append("sms")
-    return out
-
-
-def _owner(business_id: int) -> User:
+def _owner(business_id: int) -> int:
+    """The owner's user id (matching has the business rows at hand: no query)."""
     b = db.session.get(Business, business_id)
     assert b is not None
-    return db.session.get(User, b.owner_id)  # type: ignore[return-value]
+    return b.owner_id
 
 
 def admins() -> list[User]:
@@ -108,17 +89,17 @@ def order_matched(order: Order, new_jobs: list[Job], allocated: int) -> None:
         "provinces": provinces,
         "needed_by": order.needed_by.isoformat(),
     }
-    tell([order.buyer], "order_matched", params, f"/orders/{order.id}")
+    tell([order.buyer_id], "order_matched", params, f"/orders/{order.id}")
 
 
 def units_waiting(order: Order, unallocated: int, earliest: str | None) -> None:
     params = {"order_id": order.id, "unallocated": unallocated, "earliest": earliest}
-    tell([order.buyer], "units_waiting", params, f"/orders/{order.id}")
+    tell([order.buyer_id], "units_waiting", params, f"/orders/{order.id}")
 
 
 def job_accepted(job: Job) -> None:
     params = {"order_id": job.order_id, "quantity": job.quantity, "province": job.business.province}
-    tell([job.order.buyer], "job_accepted", params, f"/orders/{job.order_id}")
+    tell([job.order.buyer_id], "job_accepted", params, f"/orders/{job.order_id}")
 
 
 def job_shipped(job: Job) -> None:
@@ -128,7 +109,7 @@ def job_shipped(job: Job) -> None:
         "carrier": job.carrier,
         "tracking_code": job.tracking_code,
     }
-    tell([job.order.buyer], "job_shipped", params, f"/orders/{job.order_id}")
+    tell([job.order.buyer_id], "job_shipped", params, f"/orders/{job.order_id}")
 
 
 def job_delivered(job: Job, actor: User) -> None:
@@ -136,7 +117,7 @@ def job_delivered(job: Job, actor: User) -> None:
     params = {"order_id": job.order_id, "quantity": job.quantity, "received": job.received_quantity}
     tell([_owner(job.business_id)], "job_delivered", params, f"/workshop/jobs#job-{job.id}")
     if actor.id != job.order.buyer_id:
-        tell([job.order.buyer], "job_delivered", params, f"/orders/{job.order_id}")
+        tell([job.order.buyer_id], "job_delivered", params, f"/orders/{job.order_id}")
 
 
 # admins hear of --------------------------------------------------------------------------------

@@ -42,6 +42,7 @@ def once(users: list[User], kind: str, params: dict[str, Any], link: str, key: s
         try:
             with db.session.begin_nested():  # a concurrent sweep told them first: skip, keep the rest
                 notify.tell([user], kind, params, link, once_key=key)
+                db.session.flush()
             written += 1
         except IntegrityError:
             pass

@@ -22,7 +22,6 @@ from .common import lock_order, move_job, now, refresh_order_status
 
 MATCH_ORDER = "workers.jobs.match_order"
 REMATCH_WAITING = "workers.jobs.rematch_waiting"
-DELIVER = outbox.DELIVER
 
 
 @dataclass(frozen=True)
@@ -84,7 +83,6 @@ def resend_deliveries() -> int:
     in the embedded mode run what this sweep's own commits made ready."""
     due = deliveries.due_ids()
     db.session.rollback()
-    for delivery_id in due:
-        enqueue(DELIVER, delivery_id, job_id=f"deliver-{delivery_id}")
+    outbox.hand_over(due)
     outbox.dispatch()
     return len(due)

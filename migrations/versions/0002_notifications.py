@@ -27,12 +27,14 @@ def upgrade():
     sa.Column('once_key', sa.String(length=120), nullable=True),
     sa.Column('created_at', sa.DateTime(), nullable=False),
     sa.Column('read_at', sa.DateTime(), nullable=True),
+    sa.Column('fanned_out_at', sa.DateTime(), nullable=True),
     sa.ForeignKeyConstraint(['user_id'], ['users.id'], name=op.f('fk_notifications_user_id_users'), ondelete='CASCADE'),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_notifications')),
     sa.UniqueConstraint('user_id', 'once_key', name=op.f('uq_notifications_user_id_once_key'))
     )
     with op.batch_alter_table('notifications', schema=None) as batch_op:
         batch_op.create_index('ix_notifications_user_read', ['user_id', 'read_at'], unique=False)
+        batch_op.create_index('ix_notifications_fanned_out_at', ['fanned_out_at'], unique=False)
 
     op.create_table('notification_deliveries',
     sa.Column('id', sa.Integer(), nullable=False),
@@ -91,6 +93,7 @@ def downgrade():
 
     op.drop_table('notification_deliveries')
     with op.batch_alter_table('notifications', schema=None) as batch_op:
+        batch_op.drop_index('ix_notifications_fanned_out_at')
         batch_op.drop_index('ix_notifications_user_read')
 
     op.drop_table('notifications')
