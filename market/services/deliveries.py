@@ -17,7 +17,8 @@ from sqlalchemy import select
 from .. import channels
 from ..extensions import db
 from ..models import Delivery, Notification, User
-from . import digests
+from ..tasks import release
+from . import digests, outbox
 from . import notification_texts as texts
 from .common import now
 
@@ -158,6 +159,36 @@ def deliver_all(notification_ids: list[int]) -> dict[str, int]:
                 failed.append(f"{delivery_id}: {err}")
                 outcome = "failed"
             outcomes[outcome] = outcomes.get(outcome, 0) + 1
+    if failed:
+        raise DeliveryFailed("; ".join(failed))
+    return outcomes
+
+
+def drain() -> dict[str, int]:
+    """Fan out and send every notification not fanned out yet, oldest first, in batches.
+
+    :raises DeliveryFailed: after all were tried, if a send failed (each failed one is rescheduled).
+    """
+    release(outbox.NUDGE_KEY)  # first: a notification committed from now on nudges a new job
+    outcomes: dict[str, int] = {}
+    failed: list[str] = []
+    while True:
+        ids = list(
+            db.session.scalars(
+                select(Notification.id)
+                .where(Notification.fanned_out_at.is_(None))
+                .order_by(Notification.id)
+                .limit(outbox.BATCH)
+            )
+        )
+        db.session.rollback()
+        if not ids:
+            break
+        try:
+            for outcome, n in deliver_all(ids).items():
+                outcomes[outcome] = outcomes.get(outcome, 0) + n
+        except DeliveryFailed as err:
+            failed.append(str(err))
     if failed:
         raise DeliveryFailed("; ".join(failed))
     return outcomes

@@ -53,7 +53,7 @@ def bundle_due() -> int:
         first.status, first.digest_id, first.next_attempt_at = "pending", first.id, now()
         for d in rest:
             d.status, d.digest_id = "bundled", first.id
-        outbox.remember(first.notification_id)
+        outbox.remember()
         made += 1
     db.session.commit()
     return made

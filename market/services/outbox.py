@@ -1,15 +1,15 @@
-"""The outbox's plumbing: notifications written with the caller's transaction, handed to the queue
-after its commit and only after it.
+"""The outbox's plumbing: notifications written with the caller's transaction, delivered after
+its commit and only after it.
 
 :func:`add` puts the notification rows in the caller's session: they are inserted by the same
 flush as the change they tell of (one more batched INSERT per commit, however many offers a
 matching pass makes). Nothing else is read or written then: which channels a person hears on is
-decided later, when a delivery job *fans out* the notification into its deliveries (see
-:mod:`.deliveries`). After the commit the new notifications' ids are handed over: in the scaled
-mode as one RQ job per commit (a Redis push, no SQL); in the embedded mode they wait for
-:func:`dispatch`, which runs them after the request (and after a sweep), outside the caller's
-transaction. A rollback forgets them with the rows. If the hand-over is lost (Redis down, a worker
-killed), the sweep finds the notifications not yet fanned out.
+decided later, when the delivery job *fans out* each notification into its deliveries (see
+:mod:`.deliveries`). After a commit that wrote notifications, the delivery job is nudged: in the
+scaled mode one RQ job drains every notification not yet fanned out, and while one is queued and
+not started, a further nudge costs a single Redis SET; in the embedded mode the draining runs after
+the request (and after a sweep), outside the caller's transaction. A rollback forgets everything.
+If a nudge is lost (Redis down, a worker killed), the sweep finds the notifications not fanned out.
 """
 
 from __future__ import annotations
@@ -24,12 +24,14 @@ from sqlalchemy.orm import Session
 
 from ..extensions import db
 from ..models import Notification
-from ..tasks import enqueue
+from ..tasks import enqueue, enqueue_once
 
+DRAIN = "workers.jobs.deliver_outbox"
 DELIVER = "workers.jobs.deliver_notifications"
+NUDGE_KEY = "outbox-nudge"
 BATCH = 100  # notifications per delivery job
 _MADE = "outbox_made"
-_IDS = "outbox_ids"
+_COMMITTED = "outbox_committed"
 _READY = "outbox_ready"
 
 
@@ -39,43 +41,40 @@ def add(
     """A notification for each user, in the current transaction."""
     moment: datetime = current_app.config["CLOCK"]()
     session = db.session()
-    made = session.info.setdefault(_MADE, [])
     for user_id in user_ids:
-        n = Notification(
-            user_id=user_id, kind=kind, params=params, link=link, once_key=once_key, created_at=moment
+        session.add(
+            Notification(
+                user_id=user_id, kind=kind, params=params, link=link, once_key=once_key, created_at=moment
+            )
         )
-        session.add(n)
-        made.append(n)
+    session.info[_MADE] = True
 
 
 @event.listens_for(Session, "before_commit")
 def _collect(session: Session) -> None:
-    made: list[Notification] = session.info.pop(_MADE, [])
-    if made:
-        session.flush()
-        session.info.setdefault(_IDS, []).extend(n.id for n in made if n.id is not None)
+    if session.info.pop(_MADE, False):
+        session.info[_COMMITTED] = True
 
 
 @event.listens_for(Session, "after_commit")
-def _hand_over(session: Session) -> None:
-    ids: list[int] = session.info.pop(_IDS, [])
-    if not ids or not has_app_context():
+def _nudge(session: Session) -> None:
+    if not session.info.pop(_COMMITTED, False) or not has_app_context():
         return
     if current_app.config["JOBS_MODE"] == "inline":
-        session.info.setdefault(_READY, []).extend(ids)
+        session.info[_READY] = True  # run by dispatch(), outside this transaction
         return
-    hand_over(ids)
+    enqueue_once(DRAIN, NUDGE_KEY)
 
 
 @event.listens_for(Session, "after_rollback")
 def _forget(session: Session) -> None:
     session.info.pop(_MADE, None)
-    session.info.pop(_IDS, None)
+    session.info.pop(_COMMITTED, None)
 
 
-def remember(notification_id: int) -> None:
-    """Hand this (existing) notification over after the commit too."""
-    db.session().info.setdefault(_IDS, []).append(notification_id)
+def remember() -> None:
+    """Nudge the delivery job after the commit, as a new notification would (a digest is ready)."""
+    db.session().info[_COMMITTED] = True
 
 
 def hand_over(ids: list[int]) -> None:
@@ -84,12 +83,12 @@ def hand_over(ids: list[int]) -> None:
         enqueue(DELIVER, ids[start : start + BATCH])
 
 
-def dispatch() -> int:
-    """Deliver what the embedded mode's commits left ready; count them."""
-    ids: list[int] = db.session().info.pop(_READY, [])
-    if ids:
-        hand_over(ids)
-    return len(ids)
+def dispatch() -> bool:
+    """Embedded mode: drain the outbox if this session's commits wrote to it; say whether it did."""
+    if not db.session().info.pop(_READY, False):
+        return False
+    enqueue(DRAIN)
+    return True
 
 
 def init_app(app: Any) -> None:
