@@ -3,12 +3,15 @@ notifications written per second while matching.
 
 Sets up 20 approved workshops and N orders whose matching waits (their jobs sit in a queue nobody
 reads), then matches every order in this process through the service layer
-(``market.services.matching.match_order``: lock, engine, offers, commit, hand-over of deliveries
-to Redis), each timed. Half the orders, drawn at random, run with the outbox off
+(``market.services.matching.match_order``: lock, engine, offers, commit, the outbox's nudge to
+Redis), each timed. Half the orders, drawn at random, run with the outbox off
 (``market.services.notifications.tell`` replaced by a no-op: the same matching without a row of
-outbox), so both modes share the machine's noise order by order; medians over runs are reported. Prints a table and, last, one JSON object. Needs PostgreSQL and Redis; it EMPTIES the
-database named by BENCH_DATABASE_URL (default postgresql+psycopg://postgres@127.0.0.1:5432/market_bench)
-and uses the Redis of BENCH_REDIS_URL (default redis://127.0.0.1:6379/13) on a queue of its own.
+outbox), so both modes share the machine's noise order by order; medians over runs are reported.
+Nobody drains the queue here, so after the first order the nudge is the one Redis SET it costs
+while a delivery job waits. Prints a table and, last, one JSON object. Needs PostgreSQL and Redis;
+it EMPTIES the database named by BENCH_DATABASE_URL (default
+postgresql+psycopg://postgres@127.0.0.1:5432/market_bench) and uses the Redis of BENCH_REDIS_URL
+(default redis://127.0.0.1:6379/13) on a queue of its own.
 
     .venv/bin/python bench/notifications.py [--orders 300] [--runs 3]
 """
