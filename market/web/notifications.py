@@ -12,6 +12,7 @@ from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required
 from flask_wtf import FlaskForm
 from sqlalchemy import select
+from sqlalchemy.exc import SQLAlchemyError
 from wtforms import BooleanField, RadioField, SelectChoice, StringField, TextAreaField
 from wtforms.validators import InputRequired, Length, Optional
 
@@ -61,8 +62,11 @@ def role_label(role: str) -> str:
 def unread_notifications() -> dict[str, Any]:
     """Every page's header shows how many notifications wait unread."""
     count = 0
-    if current_user and current_user.is_authenticated:
-        count = inbox.unread_count(user())
+    try:
+        if current_user and current_user.is_authenticated:
+            count = inbox.unread_count(user())
+    except SQLAlchemyError:  # the error page for a database that is down must still render
+        db.session.rollback()
     return {"unread_notifications": count, "role_label": role_label}
 
 
