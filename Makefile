@@ -1,4 +1,6 @@
 # Two commands: `make run` (set up from nothing, serve with demo data) and `make test`.
+# Both install from the locks (requirements*.txt: every version pinned, with hashes); `make lock`
+# remakes the locks from the *.in files after a requirement changes.
 # the first Python 3.11+ on the PATH
 PYTHON ?= $(shell for p in python3.13 python3.12 python3.11 python3; do \
 	command -v $$p >/dev/null 2>&1 && $$p -c 'import sys; sys.exit(sys.version_info < (3, 11))' 2>/dev/null \
@@ -7,7 +9,9 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 PORT   ?= 5000
 
-.PHONY: run test lint bench clean
+.PHONY: run test lint bench lock clean
+INSTALL := $(BIN)/pip install --quiet --require-hashes
+COMPILE := $(BIN)/pip-compile --quiet --generate-hashes --strip-extras --no-emit-index-url --no-emit-find-links
 
 run: $(VENV)/.run-deps  ## set up from nothing, migrate, load the demo, serve on 127.0.0.1:$(PORT)
 	$(BIN)/flask --app wsgi db upgrade
@@ -19,11 +23,16 @@ $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
 
 $(VENV)/.run-deps: requirements.txt | $(BIN)/python
-	$(BIN)/pip install --quiet -r requirements.txt
+	$(INSTALL) -r requirements.txt
 	touch $@
 
-$(VENV)/.dev-deps: requirements.txt requirements-dev.txt | $(BIN)/python
-	$(BIN)/pip install --quiet -r requirements-dev.txt
+# tests/bench runs the benchmark, so the tests need its solver too (requirements-bench.txt)
+$(VENV)/.dev-deps: requirements.txt requirements-dev.txt requirements-bench.txt | $(BIN)/python
+	$(INSTALL) -r requirements.txt -r requirements-dev.txt -r requirements-bench.txt
+	touch $@ $(VENV)/.run-deps $(VENV)/.bench-deps
+
+$(VENV)/.bench-deps: requirements.txt requirements-bench.txt | $(BIN)/python
+	$(INSTALL) -r requirements.txt -r requirements-bench.txt
 	touch $@ $(VENV)/.run-deps
 
 test: $(VENV)/.dev-deps  ## lint, then the whole suite (PostgreSQL/Redis parts need TEST_DATABASE_URL/REDIS_URL)
@@ -34,8 +43,14 @@ lint: $(VENV)/.dev-deps
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check market tests bench
 
-bench: $(VENV)/.dev-deps  ## the matching benchmark (figures in bench/README.md)
+bench: $(VENV)/.bench-deps  ## the matching benchmark (figures in bench/README.md)
 	$(BIN)/python bench/matching.py
+
+lock: | $(BIN)/python  ## remake the locks from requirements*.in (run-time first: the others are held to it)
+	$(BIN)/pip install --quiet pip-tools==7.6.2
+	$(COMPILE) -o requirements.txt requirements.in
+	$(COMPILE) -o requirements-dev.txt requirements-dev.in
+	$(COMPILE) -o requirements-bench.txt requirements-bench.in
 
 clean:
 	rm -rf $(VENV) .pytest_cache .ruff_cache .hypothesis

@@ -7,22 +7,17 @@ CSRF protection and the pages get it from Flask-WTF.
 from __future__ import annotations
 
 import functools
-import hashlib
 from collections.abc import Callable
 from typing import Any, TypeVar
 
-from flask import Flask, Request, current_app, g, request
-from sqlalchemy import select
+from flask import Flask, Request, g, request
 
 from .errors import Forbidden, Unauthorized
 from .extensions import db, login
-from .models import ApiToken, User
+from .models import User
+from .services import accounts
 
 F = TypeVar("F", bound=Callable[..., Any])
-
-
-def token_digest(token: str) -> str:
-    return hashlib.sha256(token.encode()).hexdigest()
 
 
 def user_from_bearer(request: Request) -> User | None:
@@ -30,18 +25,7 @@ def user_from_bearer(request: Request) -> User | None:
     scheme, _, token = header.partition(" ")
     if scheme.lower() != "bearer" or not token.strip():
         return None
-    now = current_app.config["CLOCK"]()
-    row = db.session.execute(
-        select(ApiToken, User)
-        .join(User, User.id == ApiToken.user_id)
-        .where(ApiToken.token_hash == token_digest(token.strip()))
-    ).first()
-    if row is None:
-        return None
-    tok, user = row
-    if tok.revoked_at is not None or tok.expires_at <= now:
-        return None
-    return user
+    return accounts.user_for_token(token.strip())
 
 
 def init_app(app: Flask) -> None:
@@ -65,7 +49,7 @@ def me() -> User:
     if cached is _NO_USER:
         cached = g.api_user = user_from_bearer(request)
     if cached is None:
-        raise Unauthorized("Sign in first: send a valid bearer token.")
+        raise Unauthorized("sign_in_first")
     return cached  # type: ignore[return-value]
 
 
@@ -77,7 +61,7 @@ def require(*roles: str) -> Callable[[F], F]:
         def wrapped(*args: Any, **kwargs: Any) -> Any:
             user = me()
             if roles and user.role not in roles:
-                raise Forbidden(f"Only {' or '.join(roles)} users may do this.")
+                raise Forbidden("role_forbidden", roles=" or ".join(roles))
             return view(*args, **kwargs)
 
         return wrapped  # type: ignore[return-value]

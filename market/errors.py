@@ -10,17 +10,27 @@ from typing import Any
 from flask import Flask, Response, current_app, jsonify, request
 from werkzeug.exceptions import HTTPException
 
+from .domain import refusals
 from .domain.errors import DomainError, IllegalTransition
 
 
 class ServiceError(Exception):
-    """A refused use case; ``status`` is the HTTP status it maps to."""
+    """A refused use case: a stable ``code`` from ``market.refusals`` with its ``params``, the
+    English ``message`` the API sends, and ``status``, the HTTP status it maps to.
+
+    ``Conflict("offer_expired", job_id=7)``; an English sentence in place of the code is kept as
+    the message with the code ``unlisted`` (see ``market.domain.refusals``).
+    """
 
     status = 400
 
-    def __init__(self, message: str, errors: dict[str, list[str]] | None = None) -> None:
-        super().__init__(message)
-        self.message = message
+    def __init__(self, code: str, errors: dict[str, list[str]] | None = None, /, **params: Any) -> None:
+        if code in refusals.MESSAGES:
+            self.code, self.message = code, refusals.english(code, params)
+        else:
+            self.code, self.message = refusals.UNLISTED, code
+        super().__init__(self.message)
+        self.params = params
         self.errors = errors
 
 
@@ -30,8 +40,10 @@ class Invalid(ServiceError):
     status = 422
 
     @classmethod
-    def field(cls, name: str, message: str) -> Invalid:
-        return cls(f"{name}: {message}", {name: [message]})
+    def field(cls, name: str, code: str, /, **params: Any) -> Invalid:
+        err = cls(code, **params)
+        err.message, err.errors = f"{name}: {err.message}", {name: [err.message]}
+        return err
 
 
 class NotFound(ServiceError):
@@ -129,7 +141,8 @@ def page_error(status: int, message: str | None = None) -> Response | None:
 def register(app: Flask) -> None:
     @app.errorhandler(ServiceError)
     def service_error(err: ServiceError) -> Response:
-        return page_error(err.status, err.message) or json_error(err.status, err.message, err.errors)
+        # the pages get no English sentence: they say a refusal by its status (or by err.code)
+        return page_error(err.status) or json_error(err.status, err.message, err.errors)
 
     @app.errorhandler(IllegalTransition)
     def illegal_transition(err: IllegalTransition) -> Response:

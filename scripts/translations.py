@@ -71,7 +71,8 @@ def main(argv: list[str] | None = None) -> int:
     catalog = merged()
     po, mo = rendered(catalog)
     if args.check:
-        missing = sorted(used_strings() - {m.id for m in catalog if m.id})
+        known = {i for m in catalog if m.id for i in (m.id if isinstance(m.id, tuple) else [m.id])}
+        missing = sorted(used_strings() - known)
         stale = not (OUT / "messages.mo").exists() or (OUT / "messages.mo").read_bytes() != mo
         for m in missing:
             print(f"untranslated: {m!r}")

@@ -1,7 +1,8 @@
 """``python -m workers``: one RQ worker with the RQ scheduler, bound to the app's configuration.
 
-The app is built once here, before RQ forks a work horse per job, so a job costs a fork rather
-than a fresh import of everything (see ``workers.jobs.worker_app`` for the connection hand-over).
+The app is built once here and every job runs in this process (RQ's ``SimpleWorker``): no fork and
+no fresh import per job. ``--fork`` keeps RQ's old mode, a work horse forked per job (see
+``workers.jobs.worker_app`` for the connection hand-over then); ``bench/worker.py`` measures both.
 """
 
 from __future__ import annotations

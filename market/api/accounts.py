@@ -6,10 +6,10 @@ from flask import current_app, request
 from flask_smorest import Blueprint
 
 from ..auth import me, require
-from ..extensions import db, limiter
+from ..extensions import limiter
 from ..schemas.accounts import MeOut, RegisterIn, TokenIn, TokenOut, UserOut
 from ..schemas.notifications import ProfileIn
-from ..services import accounts, businesses, inbox
+from ..services import accounts, inbox
 
 blp = Blueprint("accounts", __name__, url_prefix="/api/v1", description="Accounts and tokens")
 
@@ -46,17 +46,15 @@ def revoke() -> None:
 
 
 def _me_body(user: Any) -> dict[str, Any]:
-    b = businesses.of_user(user) if user.role == "business" else None
-    return {**UserOut().dump(user), "business_id": b.id if b else None}
+    business_id = accounts.business_id_of(user) if user.role == "business" else None
+    return {**UserOut().dump(user), "business_id": business_id}
 
 
 @blp.get("/me")
 @require()
 @blp.response(200, MeOut)
 def whoami() -> Any:
-    body = _me_body(me())
-    db.session.rollback()
-    return body
+    return _me_body(me())
 
 
 @blp.patch("/me")

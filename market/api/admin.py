@@ -6,7 +6,7 @@ from flask_smorest import Blueprint
 
 from ..auth import require
 from ..schemas.admin import AuditArgs, AuditList, StatsOut
-from ..services import stats
+from ..services import audit_log, reports
 from . import presenters
 
 blp = Blueprint("admin", __name__, url_prefix="/api/v1/admin", description="Oversight")
@@ -16,7 +16,7 @@ blp = Blueprint("admin", __name__, url_prefix="/api/v1/admin", description="Over
 @require("admin")
 @blp.response(200, StatsOut)
 def admin_stats() -> Any:
-    return stats.admin_stats()
+    return reports.admin_stats()
 
 
 @blp.get("/audit")
@@ -25,5 +25,4 @@ def admin_stats() -> Any:
 @blp.response(200, AuditList)
 def audit(args: dict[str, Any]) -> Any:
     """Who did what and when, newest first."""
-    items, total = stats.audit_log(args, args["page"], args["per_page"])
-    return presenters.page(items, total, args)
+    return presenters.page(audit_log.audit_log(args, args["page"], args["per_page"]), args)

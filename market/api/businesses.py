@@ -37,8 +37,9 @@ def create(data: dict[str, Any]) -> Any:
 @blp.arguments(BusinessArgs, location="query")
 @blp.response(200, BusinessList)
 def listing(args: dict[str, Any]) -> Any:
-    items, total = businesses.listing(args, args["page"], args["per_page"])
-    return presenters.page([presenters.business(b) for b in items], total, args)
+    return presenters.page(
+        businesses.listing(args, args["page"], args["per_page"]), args, presenters.business
+    )
 
 
 @blp.get("/<int:business_id>")

@@ -17,8 +17,7 @@ blp = Blueprint("jobs", __name__, url_prefix="/api/v1/jobs", description="One bu
 @blp.arguments(JobArgs, location="query")
 @blp.response(200, JobList)
 def listing(args: dict[str, Any]) -> Any:
-    items, total = jobs.listing(me(), args, args["page"], args["per_page"])
-    return presenters.page([presenters.job(j) for j in items], total, args)
+    return presenters.page(jobs.listing(me(), args, args["page"], args["per_page"]), args, presenters.job)
 
 
 @blp.get("/<int:job_id>")

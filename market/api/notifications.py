@@ -5,6 +5,7 @@ from typing import Any
 from flask_smorest import Blueprint
 
 from ..auth import me, require
+from ..schemas.common import PageArgs
 from ..schemas.notifications import (
     MarkedOut,
     MessageIn,
@@ -29,8 +30,8 @@ blp = Blueprint(
 def listing(args: dict[str, Any]) -> Any:
     """Your notifications, newest first, in your language; `?unread=true` for the unread only."""
     user = me()
-    items, total = inbox.listing(user, args["unread"], args["page"], args["per_page"])
-    return presenters.page([inbox.present(n, user.locale) for n in items], total, args)
+    found = inbox.listing(user, args["unread"], args["page"], args["per_page"])
+    return presenters.page(found, args, presenters.notification(user.locale))
 
 
 @blp.post("/notifications/read-all")
@@ -45,16 +46,16 @@ def read_all() -> Any:
 @blp.response(200, NotificationOut)
 def read(notification_id: int) -> Any:
     user = me()
-    return inbox.present(inbox.mark_read(user, notification_id), user.locale)
+    return presenters.notification(user.locale)(inbox.mark_read(user, notification_id))
 
 
 @blp.get("/orders/<int:order_id>/messages")
 @require()
+@blp.arguments(PageArgs, location="query")
 @blp.response(200, MessageList)
-def thread(order_id: int) -> Any:
+def thread(args: dict[str, Any], order_id: int) -> Any:
     """The order's thread, oldest first: its buyer, the workshops that hold or held a job, admins."""
-    items = [messages.present(m) for m in messages.listing(me(), order_id)]
-    return {"items": items, "total": len(items)}
+    return presenters.page(messages.listing(me(), order_id, args["page"], args["per_page"]), args)
 
 
 @blp.post("/orders/<int:order_id>/messages")
@@ -63,4 +64,4 @@ def thread(order_id: int) -> Any:
 @blp.response(201, MessageOut)
 def post_message(data: dict[str, Any], order_id: int) -> Any:
     """Write on the order's thread (1 to 2,000 characters); the other parties are notified."""
-    return messages.present(messages.post(me(), order_id, data["text"]))
+    return messages.post(me(), order_id, data["text"])

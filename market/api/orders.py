@@ -6,6 +6,7 @@ from flask import jsonify, make_response, request
 from flask_smorest import Blueprint
 
 from ..auth import me, require
+from ..domain import refusals
 from ..errors import Invalid
 from ..schemas.admin import Accepted
 from ..schemas.orders import CancelIn, OrderArgs, OrderIn, OrderList, OrderOut
@@ -22,7 +23,8 @@ def idempotency_key() -> str | None:
     key = key.strip()
     if not 1 <= len(key) <= 200:
         raise Invalid(
-            "Idempotency-Key must be 1 to 200 characters.", {"Idempotency-Key": ["1 to 200 characters"]}
+            "idempotency_key_length",
+            {"Idempotency-Key": [refusals.english("idempotency_key_length_field", {})]},
         )
     return key
 
@@ -55,8 +57,7 @@ def create(data: dict[str, Any]) -> Any:
 @blp.arguments(OrderArgs, location="query")
 @blp.response(200, OrderList)
 def listing(args: dict[str, Any]) -> Any:
-    items, total = orders.listing(me(), args, args["page"], args["per_page"])
-    return presenters.page([presenters.order(o) for o in items], total, args)
+    return presenters.page(orders.listing(me(), args, args["page"], args["per_page"]), args, presenters.order)
 
 
 @blp.get("/<int:order_id>")

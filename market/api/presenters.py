@@ -1,112 +1,66 @@
-"""Rows to the plain dicts the output schemas dump: derived figures are computed here, once."""
+"""What the output schemas cannot read off a row: the figures derived from it, computed here once.
+
+The schemas (``market/schemas``) declare every field, with ``attribute=`` for a field that lives
+on a related row (a job's ``business_name`` is ``business.name``); a presenter hands the schema
+the row itself, wrapped in :class:`Derived` when it carries figures of its own.
+"""
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from dataclasses import asdict
 from typing import Any
 
 from ..domain import states
-from ..models import Business, Job, Order
+from ..models import Business, Job, Notification, Order
 from ..services.businesses import BusinessFigures
 from ..services.common import tally
+from ..services.inbox import text_of
 
 
-def order(o: Order) -> dict[str, Any]:
+class Derived:
+    """A row as the schema sees it: the derived figures first, then the row's own attributes."""
+
+    def __init__(self, row: Any, **figures: Any) -> None:
+        self._row = row
+        self._figures = figures
+
+    def __getattr__(self, name: str) -> Any:
+        figures = self.__dict__["_figures"]
+        return figures[name] if name in figures else getattr(self.__dict__["_row"], name)
+
+
+def order(o: Order) -> Derived:
     t = tally(o)
     delivered = [j for j in o.jobs if j.status == states.DELIVERED]
     received = sum(j.received_quantity or 0 for j in delivered)
-    return {
-        "id": o.id,
-        "buyer_id": o.buyer_id,
-        "kit": o.kit.code,
-        "quantity": o.quantity,
-        "delivery_province": o.delivery_province,
-        "delivery_address": o.delivery_address,
-        "needed_by": o.needed_by,
-        "note": o.note,
-        "status": o.status,
-        "unit_price": o.unit_price,
-        "total_price": o.unit_price * o.quantity,
-        "allocated_quantity": t.allocated,
-        "unallocated_quantity": t.unallocated,
-        "delivered_quantity": received,
-        "shortfall": sum(j.quantity for j in delivered) - received,
-        "created_at": o.created_at,
-        "cancelled_at": o.cancelled_at,
-        "cancel_reason": o.cancel_reason,
-        "jobs": [order_job(j) for j in o.jobs],
-    }
+    return Derived(
+        o,
+        total_price=o.unit_price * o.quantity,
+        allocated_quantity=t.allocated,
+        unallocated_quantity=t.unallocated,
+        delivered_quantity=received,
+        shortfall=sum(j.quantity for j in delivered) - received,
+    )
 
 
-def order_job(j: Job) -> dict[str, Any]:
-    return {
-        "id": j.id,
-        "business_id": j.business_id,
-        "business_name": j.business.name,
-        "province": j.business.province,
-        "quantity": j.quantity,
-        "status": j.status,
-        "units_done": j.units_done,
-        "due_date": j.due_date,
-        "expires_at": j.expires_at,
-        "shipped_at": j.shipped_at,
-        "carrier": j.carrier,
-        "tracking_code": j.tracking_code,
-        "received_quantity": j.received_quantity,
-    }
+def job(j: Job) -> Derived:
+    return Derived(j, shortfall=None if j.received_quantity is None else j.quantity - j.received_quantity)
 
 
-def job(j: Job) -> dict[str, Any]:
-    return {
-        **order_job(j),
-        "order_id": j.order_id,
-        "kit": j.order.kit.code,
-        "delivery_province": j.order.delivery_province,
-        "needed_by": j.order.needed_by,
-        "offered_at": j.offered_at,
-        "accepted_at": j.accepted_at,
-        "delivered_at": j.delivered_at,
-        "shortfall": None if j.received_quantity is None else j.quantity - j.received_quantity,
-        "closed_reason": j.closed_reason,
-        "match": j.match,
-        "events": [
-            {
-                "at": e.at,
-                "actor_id": e.actor_id,
-                "from_status": e.from_status,
-                "to_status": e.to_status,
-                "detail": e.detail,
-            }
-            for e in j.events
-        ],
-    }
+def business(b: Business, figures: BusinessFigures | None = None) -> Any:
+    return b if figures is None else Derived(b, **asdict(figures))
 
 
-def business(b: Business, figures: BusinessFigures | None = None) -> dict[str, Any]:
-    out: dict[str, Any] = {
-        "id": b.id,
-        "owner_id": b.owner_id,
-        "name": b.name,
-        "province": b.province,
-        "city": b.city,
-        "owner_group": b.owner_group,
-        "kits": [k.code for k in b.kits],
-        "weekly_capacity": b.weekly_capacity,
-        "min_lot": b.min_lot,
-        "phone": b.phone,
-        "status": b.status,
-        "paused": b.paused,
-        "suspend_reason": b.suspend_reason,
-        "created_at": b.created_at,
-        "approved_at": b.approved_at,
-    }
-    if figures is not None:
-        out.update(
-            committed_units=figures.committed_units,
-            utilization=figures.utilization,
-            on_time_rate=figures.on_time_rate,
-        )
-    return out
+def notification(locale: str) -> Callable[[Notification], Derived]:
+    """A notification with its text in ``locale``."""
+    return lambda n: Derived(n, text=text_of(n, locale))
 
 
-def page(items: list[Any], total: int, args: dict[str, Any]) -> dict[str, Any]:
-    return {"items": items, "total": total, "page": args["page"], "per_page": args["per_page"]}
+def page(
+    found: tuple[list[Any], int], args: dict[str, Any], present: Callable[[Any], Any] | None = None
+) -> dict[str, Any]:
+    """A listing's page (its rows and count) as its ``...List`` schema dumps it, each row presented."""
+    items, total = found
+    rows = [present(row) for row in items] if present else items
+    return {"items": rows, "total": total, "page": args["page"], "per_page": args["per_page"]}

@@ -27,6 +27,10 @@ from datetime import date
 from .errors import DomainError
 
 UTILIZATION_HORIZON_DAYS = 28
+#: the admin's horizon for a province's capacity: four weeks of production
+CAPACITY_WEEKS = 4
+#: the cap on :func:`four_week_load` (a province with tiny capacity and much work reads "9.99")
+FOUR_WEEK_LOAD_CAP = 9.99
 
 
 @dataclass(frozen=True, slots=True)
@@ -133,6 +137,21 @@ class Schedule:
                 return None
             need = max(need, -(-7 * load // days))
         return need
+
+
+def four_week_load(committed_units: int, weekly_capacity: int) -> float:
+    """Committed units over ``CAPACITY_WEEKS`` weeks of production, capped at 9.99 (0.0 with no
+    capacity): the admin's figure for a province, ``utilization`` in ``GET /admin/stats``.
+
+    It is not :meth:`Schedule.utilization`, which is the fairness measure of one business (P4) over
+    a horizon that stretches to its latest deadline. A province's businesses have different
+    horizons, so the admin's figure uses one fixed window for all, making provinces comparable;
+    it can pass 1 when the work held is due over more than four weeks.
+    """
+    capacity = weekly_capacity * CAPACITY_WEEKS
+    if capacity == 0:
+        return 0.0
+    return round(min(committed_units / capacity, FOUR_WEEK_LOAD_CAP), 4)
 
 
 def is_feasible(weekly_capacity: int, commitments: Iterable[Commitment], today: date) -> bool:

@@ -2,9 +2,22 @@
 
 from __future__ import annotations
 
+from typing import Any
+
+from . import refusals
+
 
 class DomainError(ValueError):
     """A request the domain can never honour (bad quantity, past deadline, unknown province)."""
+
+
+class RuleBroken(DomainError):
+    """A value a rule refuses, with the stable code and params of ``refusals.MESSAGES``."""
+
+    def __init__(self, code: str, /, **params: Any) -> None:
+        super().__init__(refusals.english(code, params))
+        self.code = code
+        self.params = params
 
 
 class UnknownProvince(DomainError):

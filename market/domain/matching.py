@@ -32,10 +32,11 @@ from typing import Any
 
 from . import geo
 from .capacity import Commitment, Schedule
+from .deadlines import production_deadline  # noqa: F401  (where callers have always found it)
 from .errors import DomainError, UnknownProvince
+from .states import APPROVED
 
 MAX_SPLITS = 5
-APPROVED = "approved"
 
 RULE_NEAREST = "nearest_first"
 RULE_NEAREST_WHOLE_REMAINDER = "nearest_first_takes_whole_remainder"
@@ -126,20 +127,23 @@ class MatchResult:
         return sum(a.quantity for a in self.allocations)
 
 
-def production_deadline(needed_by: date, business_province: str, delivery_province: str) -> date:
-    """The date a business must finish by so that the kits arrive by ``needed_by``."""
-    return needed_by - timedelta(days=geo.transit_days(business_province, delivery_province))
+def ineligibility(business: Business, order: OrderToMatch) -> str | None:
+    """Why a business may not take this order's units: ``"business_inactive"`` (not approved, or
+    paused), ``"business_lacks_kit"`` or ``"business_declined"`` (P8); None if it may. How many it
+    can take is the capacity rule's answer, not this one's."""
+    if business.status != APPROVED or business.paused:
+        return "business_inactive"
+    if order.kit not in business.kits:
+        return "business_lacks_kit"
+    if business.id in order.declined_by:
+        return "business_declined"
+    return None
 
 
 def is_eligible(business: Business, order: OrderToMatch) -> bool:
-    """Whether a business may receive offers for this order at all (before capacity)."""
-    return (
-        business.status == APPROVED
-        and not business.paused
-        and business.weekly_capacity > 0
-        and order.kit in business.kits
-        and business.id not in order.declined_by
-    )
+    """Whether a business may receive offers for this order at all (before capacity): the rule
+    every caller asks, the engine included."""
+    return business.weekly_capacity > 0 and ineligibility(business, order) is None
 
 
 def validate_order(order: OrderToMatch, today: date, max_splits: int = MAX_SPLITS) -> None:
@@ -221,7 +225,6 @@ def match_order(
     """
     validate_order(order, today, max_splits)
     pool = candidates if isinstance(candidates, CandidatePool) else CandidatePool(candidates)
-    kit, declined = order.kit, order.declined_by
     remaining = order.quantity
     slots = max_splits - order.live_jobs
     allocations: list[Allocation] = []
@@ -241,9 +244,7 @@ def match_order(
         due = order.needed_by - timedelta(days=transit)
         with_room = []
         for b in group:
-            if b.status != APPROVED or b.paused or b.weekly_capacity <= 0 or kit not in b.kits:
-                continue
-            if b.id in declined:
+            if not is_eligible(b, order):
                 continue
             sched = b.schedule
             free = sched.free_until(due, today)

@@ -10,7 +10,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from types import MappingProxyType
 
-from .errors import DomainError, IllegalTransition
+from .errors import DomainError, IllegalTransition, RuleBroken
 
 # Job statuses
 OFFERED = "offered"
@@ -45,12 +45,26 @@ ORDER_STATUSES: tuple[str, ...] = (
     DELIVERED,
     CANCELLED,
 )
+#: orders that wait for matching: never matched yet, or with units no business holds
+WAITING_ORDER_STATUSES = frozenset({PENDING, AWAITING_CAPACITY})
+#: orders that no longer count as demand: nothing more will be made or delivered for them
+CLOSED_ORDER_STATUSES = frozenset({CANCELLED, DELIVERED})
 #: jobs whose units count as allocated to the order (API.md invariant)
 LIVE_JOB_STATUSES = frozenset({OFFERED, ACCEPTED, IN_PRODUCTION, SHIPPED, DELIVERED})
 #: jobs that hold a business's capacity (DESIGN.md capacity rule)
 OPEN_JOB_STATUSES = frozenset({OFFERED, ACCEPTED, IN_PRODUCTION})
 #: jobs an admin may still move to another business, or a buyer cancel
 CANCELLABLE_JOB_STATUSES = OPEN_JOB_STATUSES
+#: jobs the business has accepted and not shipped yet: it reports progress on them and ships them
+IN_HAND_JOB_STATUSES = frozenset({ACCEPTED, IN_PRODUCTION})
+#: jobs that have left the business (an order with one can no longer be cancelled)
+SENT_JOB_STATUSES = frozenset({SHIPPED, DELIVERED})
+
+# Business statuses ("pending" is a workshop waiting for an admin's approval)
+BUSINESS_PENDING = "pending"
+APPROVED = "approved"
+SUSPENDED = "suspended"
+BUSINESS_STATUSES: tuple[str, ...] = (BUSINESS_PENDING, APPROVED, SUSPENDED)
 
 
 class StateMachine:
@@ -166,30 +180,30 @@ def tally_order(
 def check_progress(quantity: int, units_done: int, new_units_done: int) -> int:
     """The new count of units made.
 
-    :raises DomainError: if it is outside 0 … quantity or lower than what was reported before.
+    :raises RuleBroken: if it is outside 0 … quantity or lower than what was reported before.
     """
     if not 0 <= new_units_done <= quantity:
-        raise DomainError(f"units_done must be between 0 and {quantity}, got {new_units_done}")
+        raise RuleBroken("units_done_out_of_range", quantity=quantity, units_done=new_units_done)
     if new_units_done < units_done:
-        raise DomainError(f"units_done cannot go down from {units_done} to {new_units_done}")
+        raise RuleBroken("units_done_goes_down", before=units_done, units_done=new_units_done)
     return new_units_done
 
 
 def check_received(quantity: int, received: int) -> int:
     """Units the buyer confirms; the shortfall is ``quantity - received``.
 
-    :raises DomainError: if it is outside 0 … quantity.
+    :raises RuleBroken: if it is outside 0 … quantity.
     """
     if not 0 <= received <= quantity:
-        raise DomainError(f"received_quantity must be between 0 and {quantity}, got {received}")
+        raise RuleBroken("received_out_of_range", quantity=quantity, received=received)
     return received
 
 
 BUSINESS = StateMachine(
     "business",
     {
-        "pending": {"approved", "suspended"},
-        "approved": {"suspended"},
-        "suspended": {"approved"},
+        BUSINESS_PENDING: {APPROVED, SUSPENDED},
+        APPROVED: {SUSPENDED},
+        SUSPENDED: {APPROVED},
     },
 )

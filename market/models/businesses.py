@@ -8,12 +8,13 @@ from sqlalchemy import Column, ForeignKey, String, Table
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..config import utc_now
+from ..domain import states
 from ..extensions import db
 from .kits import Kit
 from .types import UTCDateTime
 
 OWNER_GROUPS = ("female_head_of_household", "deaf", "disabled", "elderly", "pregnant_women", "youth", "other")
-BUSINESS_STATUSES = ("pending", "approved", "suspended")
+BUSINESS_STATUSES = states.BUSINESS_STATUSES
 
 business_kits = Table(
     "business_kits",
@@ -35,7 +36,7 @@ class Business(db.Model):
     weekly_capacity: Mapped[int]
     min_lot: Mapped[int] = mapped_column(default=1)
     phone: Mapped[str | None] = mapped_column(String(32))
-    status: Mapped[str] = mapped_column(String(16), default="pending", index=True)
+    status: Mapped[str] = mapped_column(String(16), default=states.BUSINESS_PENDING, index=True)
     paused: Mapped[bool] = mapped_column(default=False)
     suspend_reason: Mapped[str | None] = mapped_column(String(500))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utc_now)

@@ -2,20 +2,25 @@ from __future__ import annotations
 
 from marshmallow import Schema, fields, validate
 
+from .. import limits
 from ..models import LOCALES
 from .common import Phone, StrictSchema, text
 
 
 class RegisterIn(StrictSchema):
-    email = fields.Email(required=True, validate=validate.Length(max=254))
+    email = fields.Email(required=True, validate=validate.Length(max=limits.EMAIL_MAX))
     password = fields.String(
         required=True,
-        validate=validate.Length(min=12, max=200, error="Use 12 to 200 characters."),
+        validate=validate.Length(
+            min=limits.PASSWORD_MIN,
+            max=limits.PASSWORD_MAX,
+            error=f"Use {limits.PASSWORD_MIN} to {limits.PASSWORD_MAX} characters.",
+        ),
         load_only=True,
     )
-    name = text(120, required=True)
+    name = text(limits.NAME_MAX, required=True)
     role = fields.String(required=True, validate=validate.OneOf(["buyer", "business"]))
-    organization = text(200)
+    organization = text(limits.ORGANIZATION_MAX)
     phone = Phone()
     locale = fields.String(validate=validate.OneOf(LOCALES))
 
@@ -38,8 +43,10 @@ class MeOut(UserOut):
 
 
 class TokenIn(StrictSchema):
-    email = fields.String(required=True, validate=validate.Length(min=1, max=254))
-    password = fields.String(required=True, validate=validate.Length(min=1, max=200), load_only=True)
+    email = fields.String(required=True, validate=validate.Length(min=1, max=limits.EMAIL_MAX))
+    password = fields.String(
+        required=True, validate=validate.Length(min=1, max=limits.PASSWORD_MAX), load_only=True
+    )
 
 
 class TokenOut(Schema):

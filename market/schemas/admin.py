@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from marshmallow import Schema, fields, validate
 
-from .common import MAX_ID, PageArgs
+from .common import MAX_ID, PageArgs, PageOut
 
 
 class ProvinceCapacity(Schema):
@@ -39,11 +39,8 @@ class AuditOut(Schema):
     detail = fields.Dict()
 
 
-class AuditList(Schema):
+class AuditList(PageOut):
     items = fields.List(fields.Nested(AuditOut))
-    total = fields.Integer()
-    page = fields.Integer()
-    per_page = fields.Integer()
 
 
 class Accepted(Schema):

@@ -2,43 +2,56 @@ from __future__ import annotations
 
 from marshmallow import Schema, fields, validate
 
+from .. import limits
 from ..models import BUSINESS_STATUSES, OWNER_GROUPS
 from .catalog import KIT_CODE
-from .common import PageArgs, Phone, StrictInteger, StrictSchema, province_field, strict_bool, text
+from .common import PageArgs, PageOut, Phone, StrictInteger, StrictSchema, province_field, strict_bool, text
 
-KITS = fields.List(fields.String(validate=KIT_CODE), validate=validate.Length(min=1, max=20))
+KITS = fields.List(
+    fields.String(validate=KIT_CODE), validate=validate.Length(min=1, max=limits.KITS_PER_BUSINESS_MAX)
+)
 
 
 class BusinessIn(StrictSchema):
-    name = text(200, required=True)
+    name = text(limits.BUSINESS_NAME_MAX, required=True)
     province = province_field(required=True)
-    city = text(120, required=True)
+    city = text(limits.CITY_MAX, required=True)
     owner_group = fields.String(required=True, validate=validate.OneOf(OWNER_GROUPS))
     kits = fields.List(
-        fields.String(validate=KIT_CODE), required=True, validate=validate.Length(min=1, max=20)
+        fields.String(validate=KIT_CODE),
+        required=True,
+        validate=validate.Length(min=1, max=limits.KITS_PER_BUSINESS_MAX),
     )
-    weekly_capacity = StrictInteger(required=True, validate=validate.Range(min=1, max=100_000))
-    min_lot = StrictInteger(load_default=1, validate=validate.Range(min=1, max=100_000))
+    weekly_capacity = StrictInteger(
+        required=True, validate=validate.Range(min=1, max=limits.WEEKLY_CAPACITY_MAX)
+    )
+    min_lot = StrictInteger(load_default=1, validate=validate.Range(min=1, max=limits.MIN_LOT_MAX))
     phone = Phone()
 
 
 class BusinessPatch(StrictSchema):
-    weekly_capacity = StrictInteger(validate=validate.Range(min=1, max=100_000))
-    kits = fields.List(fields.String(validate=KIT_CODE), validate=validate.Length(min=1, max=20))
-    min_lot = StrictInteger(validate=validate.Range(min=1, max=100_000))
+    weekly_capacity = StrictInteger(validate=validate.Range(min=1, max=limits.WEEKLY_CAPACITY_MAX))
+    kits = fields.List(
+        fields.String(validate=KIT_CODE), validate=validate.Length(min=1, max=limits.KITS_PER_BUSINESS_MAX)
+    )
+    min_lot = StrictInteger(validate=validate.Range(min=1, max=limits.MIN_LOT_MAX))
     phone = Phone(allow_none=True)
-    city = text(120)
+    city = text(limits.CITY_MAX)
     paused = strict_bool()
 
 
 class SuspendIn(StrictSchema):
-    reason = text(500)
+    reason = text(limits.REASON_MAX)
 
 
 class BusinessArgs(PageArgs):
     province = province_field()
     status = fields.String(validate=validate.OneOf(BUSINESS_STATUSES))
     kit = fields.String(validate=KIT_CODE)
+
+
+class KitCode(Schema):
+    code = fields.String()
 
 
 class BusinessOut(Schema):
@@ -48,7 +61,7 @@ class BusinessOut(Schema):
     province = fields.String()
     city = fields.String()
     owner_group = fields.String()
-    kits = fields.List(fields.String())
+    kits = fields.Pluck(KitCode, "code", many=True)
     weekly_capacity = fields.Integer()
     min_lot = fields.Integer()
     phone = fields.String(allow_none=True)
@@ -60,13 +73,12 @@ class BusinessOut(Schema):
 
 
 class BusinessDetailOut(BusinessOut):
+    """A business with its figures (``services.businesses.BusinessFigures``)."""
+
     committed_units = fields.Integer()
     utilization = fields.Float()
     on_time_rate = fields.Float(allow_none=True)
 
 
-class BusinessList(Schema):
+class BusinessList(PageOut):
     items = fields.List(fields.Nested(BusinessOut))
-    total = fields.Integer()
-    page = fields.Integer()
-    per_page = fields.Integer()

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from marshmallow import RAISE, Schema, fields, validate
 
+from .. import limits
 from ..domain import geo
 
 PROVINCE_CODES = tuple(p.code for p in geo.PROVINCES)
@@ -18,6 +19,15 @@ class ErrorOut(Schema):
     message = fields.String(required=True)
     code = fields.Integer(required=True)
     errors = fields.Dict(keys=fields.String(), values=fields.List(fields.String()))
+
+
+class PageOut(Schema):
+    """One page of a list: its ``items`` (each list declares them), how many there are in all,
+    the page and its size."""
+
+    total = fields.Integer()
+    page = fields.Integer()
+    per_page = fields.Integer()
 
 
 class StrictSchema(Schema):
@@ -66,7 +76,7 @@ class Phone(Trimmed):
 
     def __init__(self, **kwargs: object) -> None:
         super().__init__(
-            validate=validate.Regexp(r"^\+?[0-9][0-9 ()-]{4,31}$", error="Use digits, spaces, + ( ) - only."),
+            validate=validate.Regexp(limits.PHONE_PATTERN, error="Use digits, spaces, + ( ) - only."),
             **kwargs,
         )
 

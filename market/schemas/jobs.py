@@ -2,8 +2,9 @@ from __future__ import annotations
 
 from marshmallow import Schema, fields, validate
 
+from .. import limits
 from ..domain import states
-from .common import MAX_ID, PageArgs, StrictInteger, StrictSchema, text
+from .common import MAX_ID, PageArgs, PageOut, StrictInteger, StrictSchema, text
 
 
 class JobArgs(PageArgs):
@@ -12,21 +13,21 @@ class JobArgs(PageArgs):
 
 
 class DeclineIn(StrictSchema):
-    reason = text(500)
+    reason = text(limits.REASON_MAX)
 
 
 class ProgressIn(StrictSchema):
-    units_done = StrictInteger(required=True, validate=validate.Range(min=0, max=1_000_000))
+    units_done = StrictInteger(required=True, validate=validate.Range(min=0, max=limits.UNITS_MAX))
 
 
 class ShipIn(StrictSchema):
-    carrier = text(120)
-    tracking_code = text(120)
+    carrier = text(limits.CARRIER_MAX)
+    tracking_code = text(limits.TRACKING_CODE_MAX)
 
 
 class DeliverIn(StrictSchema):
-    received_quantity = StrictInteger(required=True, validate=validate.Range(min=0, max=1_000_000))
-    note = text(2000)
+    received_quantity = StrictInteger(required=True, validate=validate.Range(min=0, max=limits.UNITS_MAX))
+    note = text(limits.NOTE_MAX)
 
 
 class ReassignIn(StrictSchema):
@@ -42,14 +43,16 @@ class EventOut(Schema):
 
 
 class JobOut(Schema):
+    """A job; its ``shortfall`` comes from ``api.presenters.job``."""
+
     id = fields.Integer()
     order_id = fields.Integer()
     business_id = fields.Integer()
-    business_name = fields.String()
-    province = fields.String()
-    kit = fields.String()
-    delivery_province = fields.String()
-    needed_by = fields.Date()
+    business_name = fields.String(attribute="business.name")
+    province = fields.String(attribute="business.province")
+    kit = fields.String(attribute="order.kit.code")
+    delivery_province = fields.String(attribute="order.delivery_province")
+    needed_by = fields.Date(attribute="order.needed_by")
     quantity = fields.Integer()
     status = fields.String()
     offered_at = fields.DateTime()
@@ -68,8 +71,5 @@ class JobOut(Schema):
     events = fields.List(fields.Nested(EventOut))
 
 
-class JobList(Schema):
+class JobList(PageOut):
     items = fields.List(fields.Nested(JobOut))
-    total = fields.Integer()
-    page = fields.Integer()
-    per_page = fields.Integer()

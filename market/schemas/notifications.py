@@ -2,8 +2,9 @@ from __future__ import annotations
 
 from marshmallow import Schema, fields, validate
 
+from .. import limits
 from ..models import DIGESTS, LOCALES
-from .common import PageArgs, Phone, StrictSchema, Trimmed, strict_bool
+from .common import PageArgs, PageOut, Phone, StrictSchema, Trimmed, strict_bool
 
 
 class NotificationArgs(PageArgs):
@@ -11,6 +12,8 @@ class NotificationArgs(PageArgs):
 
 
 class NotificationOut(Schema):
+    """A notification; its ``text`` is rendered in the reader's language (``presenters.notification``)."""
+
     id = fields.Integer()
     kind = fields.String()
     text = fields.String()
@@ -19,11 +22,8 @@ class NotificationOut(Schema):
     read_at = fields.DateTime(allow_none=True)
 
 
-class NotificationList(Schema):
+class NotificationList(PageOut):
     items = fields.List(fields.Nested(NotificationOut))
-    total = fields.Integer()
-    page = fields.Integer()
-    per_page = fields.Integer()
 
 
 class MarkedOut(Schema):
@@ -40,19 +40,21 @@ class ProfileIn(StrictSchema):
 
 class MessageIn(StrictSchema):
     text = Trimmed(
-        required=True, validate=validate.Length(min=1, max=2000, error="Write 1 to 2,000 characters.")
+        required=True,
+        validate=validate.Length(
+            min=1, max=limits.MESSAGE_MAX, error=f"Write 1 to {limits.MESSAGE_MAX:,} characters."
+        ),
     )
 
 
 class MessageOut(Schema):
     id = fields.Integer()
     author_id = fields.Integer()
-    author_name = fields.String()
-    author_role = fields.String()
+    author_name = fields.String(attribute="author.name")
+    author_role = fields.String(attribute="author.role")
     text = fields.String()
     created_at = fields.DateTime()
 
 
-class MessageList(Schema):
+class MessageList(PageOut):
     items = fields.List(fields.Nested(MessageOut))
-    total = fields.Integer()

@@ -2,22 +2,23 @@ from __future__ import annotations
 
 from marshmallow import Schema, fields, validate
 
+from .. import limits
 from ..domain import states
 from .catalog import KIT_CODE
-from .common import PageArgs, StrictInteger, StrictSchema, province_field, text
+from .common import PageArgs, PageOut, StrictInteger, StrictSchema, province_field, text
 
 
 class OrderIn(StrictSchema):
     kit = fields.String(required=True, validate=KIT_CODE)
-    quantity = StrictInteger(required=True, validate=validate.Range(min=1, max=1_000_000))
+    quantity = StrictInteger(required=True, validate=validate.Range(min=1, max=limits.QUANTITY_MAX))
     delivery_province = province_field(required=True)
-    delivery_address = text(500, required=True)
+    delivery_address = text(limits.ADDRESS_MAX, required=True)
     needed_by = fields.Date(required=True)
-    note = text(2000)
+    note = text(limits.NOTE_MAX)
 
 
 class CancelIn(StrictSchema):
-    reason = text(500)
+    reason = text(limits.REASON_MAX)
 
 
 class OrderArgs(PageArgs):
@@ -29,8 +30,8 @@ class OrderArgs(PageArgs):
 class OrderJobOut(Schema):
     id = fields.Integer()
     business_id = fields.Integer()
-    business_name = fields.String()
-    province = fields.String()
+    business_name = fields.String(attribute="business.name")
+    province = fields.String(attribute="business.province")
     quantity = fields.Integer()
     status = fields.String()
     units_done = fields.Integer()
@@ -43,9 +44,11 @@ class OrderJobOut(Schema):
 
 
 class OrderOut(Schema):
+    """An order; the figures derived from its jobs come from ``api.presenters.order``."""
+
     id = fields.Integer()
     buyer_id = fields.Integer()
-    kit = fields.String()
+    kit = fields.String(attribute="kit.code")
     quantity = fields.Integer()
     delivery_province = fields.String()
     delivery_address = fields.String()
@@ -64,8 +67,5 @@ class OrderOut(Schema):
     jobs = fields.List(fields.Nested(OrderJobOut))
 
 
-class OrderList(Schema):
+class OrderList(PageOut):
     items = fields.List(fields.Nested(OrderOut))
-    total = fields.Integer()
-    page = fields.Integer()
-    per_page = fields.Integer()

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import functools
+import hashlib
 import secrets
 from datetime import timedelta
 from typing import Any
@@ -13,10 +14,9 @@ from flask import current_app
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
-from ..auth import token_digest
 from ..errors import Conflict, Unauthorized
 from ..extensions import db
-from ..models import ApiToken, User
+from ..models import ApiToken, Business, User
 from .common import audit, now
 
 
@@ -45,6 +45,47 @@ def find_by_email(email: str) -> User | None:
     return db.session.scalar(select(User).where(User.email == normalize_email(email)))
 
 
+def token_digest(token: str) -> str:
+    """What is stored of a bearer token: its SHA-256, never the token."""
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+def user_for_token(token: str) -> User | None:
+    """The user a bearer token belongs to, if the token is known, unexpired and unrevoked."""
+    row = db.session.execute(
+        select(ApiToken, User)
+        .join(User, User.id == ApiToken.user_id)
+        .where(ApiToken.token_hash == token_digest(token))
+    ).first()
+    if row is None:
+        return None
+    found, user = row
+    if found.revoked_at is not None or found.expires_at <= now():
+        return None
+    return user
+
+
+def sign_in(email: str, password: str) -> User | None:
+    """The pages' sign-in: :func:`check_password`, storing the password's new hash when an old
+    one was rehashed."""
+    user = check_password(email, password)
+    db.session.commit()
+    return user
+
+
+def set_locale(user: User, locale: str) -> None:
+    """Store the language the user chose."""
+    user.locale = locale
+    db.session.commit()
+
+
+def business_id_of(user: User) -> int | None:
+    """The id of the user's business, if it has one; the read ends here (the caller only answers)."""
+    business_id = db.session.scalar(select(Business.id).where(Business.owner_id == user.id))
+    db.session.rollback()
+    return business_id
+
+
 def register(data: dict[str, Any], *, role: str | None = None, actor: User | None = None) -> User:
     """Create an account.
 
@@ -52,7 +93,7 @@ def register(data: dict[str, Any], *, role: str | None = None, actor: User | Non
     """
     email = normalize_email(data["email"])
     if find_by_email(email) is not None:
-        raise Conflict("An account with this email already exists.")
+        raise Conflict("email_taken")
     user = User(
         email=email,
         password_hash=hasher().hash(data["password"]),
@@ -68,7 +109,7 @@ def register(data: dict[str, Any], *, role: str | None = None, actor: User | Non
         db.session.flush()
     except IntegrityError:  # a concurrent registration won the race
         db.session.rollback()
-        raise Conflict("An account with this email already exists.") from None
+        raise Conflict("email_taken") from None
     audit(actor or user, "user.registered", "user", user.id, role=user.role)
     db.session.commit()
     return user
@@ -96,7 +137,7 @@ def issue_token(email: str, password: str) -> tuple[str, int]:
     user = check_password(email, password)
     if user is None:
         db.session.rollback()
-        raise Unauthorized("Wrong email or password.")
+        raise Unauthorized("wrong_credentials")
     token = secrets.token_urlsafe(32)
     ttl = timedelta(hours=current_app.config["TOKEN_TTL_HOURS"])
     moment = now()

@@ -6,16 +6,16 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import select
 
-from ..domain import states
+from ..domain import deadlines, states
 from ..domain.capacity import Schedule, capacity_until
 from ..errors import Conflict, Invalid, NotFound
 from ..extensions import db
 from ..models import Business, Job, Kit, User
 from ..tasks import enqueue
 from . import notifications as notify
-from .common import audit, lock_order, move_job, now, refresh_order_status, today
+from .common import audit, lock_order, move_job, now, paginate, refresh_order_status, today, where_equal
 from .matching import open_commitments
 
 REMATCH_WAITING = "workers.jobs.rematch_waiting"
@@ -32,19 +32,19 @@ def _kits(codes: list[str]) -> list[Kit]:
     found = list(db.session.scalars(select(Kit).where(Kit.code.in_(codes))))
     missing = sorted(set(codes) - {k.code for k in found})
     if missing:
-        raise Invalid.field("kits", f"Unknown kit code(s): {', '.join(missing)}.")
+        raise Invalid.field("kits", "kits_unknown", codes=", ".join(missing))
     inactive = sorted(k.code for k in found if not k.active)
     if inactive:
-        raise Invalid.field("kits", f"Kit(s) no longer offered: {', '.join(inactive)}.")
+        raise Invalid.field("kits", "kits_withdrawn", codes=", ".join(inactive))
     return found
 
 
 def create(user: User, data: dict[str, Any]) -> Business:
     """:raises Conflict: if the user already has a business. :raises Invalid: for unknown kits."""
     if db.session.scalar(select(Business.id).where(Business.owner_id == user.id)) is not None:
-        raise Conflict("You already have a business.")
+        raise Conflict("business_exists")
     kits = _kits(data.pop("kits"))
-    b = Business(owner_id=user.id, status="pending", created_at=now(), **data)
+    b = Business(owner_id=user.id, status=states.BUSINESS_PENDING, created_at=now(), **data)
     b.kits = kits
     db.session.add(b)
     db.session.flush()
@@ -64,7 +64,7 @@ def visible(user: User, business_id: int, *, lock: bool = False) -> Business:
         q = q.with_for_update().execution_options(populate_existing=True)
     b = db.session.scalar(q)
     if b is None or (user.role != "admin" and b.owner_id != user.id):
-        raise NotFound("No such business.")
+        raise NotFound("business_not_found", business_id=business_id)
     return b
 
 
@@ -73,16 +73,10 @@ def of_user(user: User) -> Business | None:
 
 
 def listing(filters: dict[str, Any], page: int, per_page: int) -> tuple[list[Business], int]:
-    q = select(Business)
-    if filters.get("province"):
-        q = q.where(Business.province == filters["province"])
-    if filters.get("status"):
-        q = q.where(Business.status == filters["status"])
+    q = where_equal(select(Business), filters, {"province": Business.province, "status": Business.status})
     if filters.get("kit"):
         q = q.where(Business.kits.any(Kit.code == filters["kit"]))
-    total = db.session.scalar(select(func.count()).select_from(q.subquery())) or 0
-    rows = db.session.scalars(q.order_by(Business.id).limit(per_page).offset((page - 1) * per_page))
-    return list(rows), total
+    return paginate(q.order_by(Business.id), page, per_page)
 
 
 def figures(b: Business) -> BusinessFigures:
@@ -90,12 +84,10 @@ def figures(b: Business) -> BusinessFigures:
     schedule = Schedule(b.weekly_capacity, work)
     shipped = db.session.execute(
         select(Job.due_date, Job.shipped_at).where(
-            Job.business_id == b.id, Job.status.in_([states.SHIPPED, states.DELIVERED])
+            Job.business_id == b.id, Job.status.in_(states.SENT_JOB_STATUSES)
         )
     ).all()
-    on_time = None
-    if shipped:
-        on_time = sum(1 for due, at in shipped if at is not None and at.date() <= due) / len(shipped)
+    on_time = deadlines.on_time_rate((due, at) for due, at in shipped)
     return BusinessFigures(schedule.total_remaining, round(schedule.utilization(today()), 4), on_time)
 
 
@@ -113,8 +105,9 @@ def update(user: User, business_id: int, data: dict[str, Any]) -> Business:
             schedule = Schedule(new, open_commitments([b.id])[b.id])
             if not schedule.is_feasible(today()):
                 need = schedule.min_weekly_capacity(today())
-                hint = f" at least {need} a week is needed" if need is not None else ""
-                raise Conflict(f"Your open jobs need more than {new} kits a week:{hint}.")
+                if need is None:
+                    raise Conflict("capacity_below_due_work", weekly_capacity=new)
+                raise Conflict("capacity_below_open_work", weekly_capacity=new, needed=need)
         more_room = new > b.weekly_capacity
     if "paused" in data and b.paused and not data["paused"]:
         more_room = True
@@ -126,7 +119,7 @@ def update(user: User, business_id: int, data: dict[str, Any]) -> Business:
         setattr(b, field, value)
     audit(user, "business.updated", "business", b.id, fields=sorted(data))
     db.session.commit()
-    if more_room and b.status == "approved" and not b.paused:
+    if more_room and b.status == states.APPROVED and not b.paused:
         enqueue(REMATCH_WAITING)
     return b
 
@@ -134,7 +127,7 @@ def update(user: User, business_id: int, data: dict[str, Any]) -> Business:
 def approve(admin: User, business_id: int) -> Business:
     """:raises IllegalTransition: if already approved."""
     b = visible(admin, business_id, lock=True)
-    b.status = states.BUSINESS.transition(b.status, "approved")
+    b.status = states.BUSINESS.transition(b.status, states.APPROVED)
     b.approved_at = now()
     b.suspend_reason = None
     audit(admin, "business.approved", "business", b.id)
@@ -150,7 +143,7 @@ def suspend(admin: User, business_id: int, reason: str | None) -> Business:
     Locks follow the global order: the affected orders first (ascending), then the business.
     """
     if db.session.get(Business, business_id) is None:
-        raise NotFound("No such business.")
+        raise NotFound("business_not_found", business_id=business_id)
     order_ids = sorted(
         set(
             db.session.scalars(
@@ -160,7 +153,7 @@ def suspend(admin: User, business_id: int, reason: str | None) -> Business:
     )
     orders = [lock_order(oid) for oid in order_ids]
     b = visible(admin, business_id, lock=True)
-    b.status = states.BUSINESS.transition(b.status, "suspended")
+    b.status = states.BUSINESS.transition(b.status, states.SUSPENDED)
     b.suspend_reason = reason
     for order in orders:
         for job in order.jobs:

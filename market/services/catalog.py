@@ -28,14 +28,14 @@ def kit_by_code(code: str) -> Kit:
     """:raises NotFound: for an unknown code."""
     kit = db.session.scalar(select(Kit).where(Kit.code == code))
     if kit is None:
-        raise NotFound(f"No kit with code {code}.")
+        raise NotFound("kit_not_found", code=code)
     return kit
 
 
 def create_kit(data: dict[str, Any], actor: User) -> Kit:
     """:raises Conflict: on a duplicate code."""
     if db.session.scalar(select(Kit.id).where(Kit.code == data["code"])) is not None:
-        raise Conflict(f"A kit with code {data['code']} already exists.")
+        raise Conflict("kit_code_taken", code=data["code"])
     kit = Kit(**data, active=True, created_at=now())
     db.session.add(kit)
     db.session.flush()
@@ -49,7 +49,7 @@ def update_kit(code: str, data: dict[str, Any], actor: User) -> Kit:
     kit = kit_by_code(code)
     new_code = data.get("code")
     if new_code and new_code != kit.code and db.session.scalar(select(Kit.id).where(Kit.code == new_code)):
-        raise Conflict(f"A kit with code {new_code} already exists.")
+        raise Conflict("kit_code_taken", code=new_code)
     for field, value in data.items():
         setattr(kit, field, value)
     audit(actor, "kit.updated", "kit", kit.id, fields=sorted(data))

@@ -7,7 +7,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from flask import current_app
-from sqlalchemy import select
+from sqlalchemy import Select, select
 
 from ..domain import states
 from ..errors import NotFound
@@ -25,6 +25,21 @@ def now() -> datetime:
 def today() -> date:
     """Today's date where the marketplace runs (Asia/Tehran by default)."""
     return now().astimezone(ZoneInfo(current_app.config["TIMEZONE"])).date()
+
+
+def where_equal(q: Select[Any], filters: dict[str, Any], columns: dict[str, Any]) -> Select[Any]:
+    """Narrow ``q`` by each filter that is set: ``columns[name] == filters[name]``."""
+    for name, column in columns.items():
+        if filters.get(name):
+            q = q.where(column == filters[name])
+    return q
+
+
+def paginate(q: Select[Any], page: int, per_page: int) -> tuple[list[Any], int]:
+    """One page of the query's rows (pages count from 1; a page past the end is empty) and how many
+    rows there are in all: the one way every listing pages (Flask-SQLAlchemy's ``db.paginate``)."""
+    result = db.paginate(q, page=page, per_page=per_page, error_out=False, count=True)
+    return list(result.items), result.total or 0
 
 
 def actor_id(actor: User | None) -> int | None:
@@ -77,7 +92,7 @@ def lock_order(order_id: int) -> Order:
         select(Order).where(Order.id == order_id).with_for_update().execution_options(populate_existing=True)
     ).scalar_one_or_none()
     if order is None:
-        raise NotFound("No such order.")
+        raise NotFound("order_not_found", order_id=order_id)
     return order
 
 

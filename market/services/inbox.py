@@ -5,23 +5,21 @@ from __future__ import annotations
 from typing import Any
 
 from sqlalchemy import func, select, update
+from sqlalchemy.exc import SQLAlchemyError
 
 from ..errors import NotFound
 from ..extensions import db
 from ..models import Notification, User
 from . import notification_texts as texts
-from .common import audit, now
+from .common import audit, now, paginate
 
 
 def listing(user: User, unread: bool, page: int, per_page: int) -> tuple[list[Notification], int]:
+    """One page of the user's notifications, newest first, and how many there are in all."""
     q = select(Notification).where(Notification.user_id == user.id)
     if unread:
         q = q.where(Notification.read_at.is_(None))
-    total = db.session.scalar(select(func.count()).select_from(q.subquery())) or 0
-    rows = db.session.scalars(
-        q.order_by(Notification.id.desc()).limit(per_page).offset((page - 1) * per_page)
-    )
-    return list(rows), total
+    return paginate(q.order_by(Notification.id.desc()), page, per_page)
 
 
 def unread_count(user: User) -> int:
@@ -35,11 +33,21 @@ def unread_count(user: User) -> int:
     )
 
 
+def header_count(user: User) -> int:
+    """The unread count of every page's header; 0 when the database cannot answer, so the error
+    page of a database that is down still renders (its failed transaction is rolled back)."""
+    try:
+        return unread_count(user)
+    except SQLAlchemyError:
+        db.session.rollback()
+        return 0
+
+
 def own(user: User, notification_id: int) -> Notification:
     """:raises NotFound: no such notification, or someone else's."""
     n = db.session.get(Notification, notification_id)
     if n is None or n.user_id != user.id:
-        raise NotFound("No such notification.")
+        raise NotFound("notification_not_found", notification_id=notification_id)
     return n
 
 
@@ -62,17 +70,9 @@ def mark_all_read(user: User) -> int:
     return int(result.rowcount or 0)  # type: ignore[attr-defined]
 
 
-def present(n: Notification, locale: str) -> dict[str, Any]:
-    """The notification as the API and the pages show it, its text in ``locale``."""
-    rendered = texts.render(n.kind, n.params, locale)
-    return {
-        "id": n.id,
-        "kind": n.kind,
-        "text": rendered.full,
-        "link": n.link,
-        "created_at": n.created_at,
-        "read_at": n.read_at,
-    }
+def text_of(n: Notification, locale: str) -> str:
+    """The notification's text as the API and the pages show it, in ``locale``."""
+    return texts.render(n.kind, n.params, locale).full
 
 
 PROFILE_FIELDS = ("locale", "phone", "notify_email", "notify_sms", "digest")

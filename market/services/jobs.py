@@ -3,22 +3,33 @@ an admin moves a job to another business."""
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import date
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import ColumnElement, Select, and_, select
 from sqlalchemy.orm import selectinload
 
-from ..domain import geo, states
+from ..domain import deadlines, geo, states
 from ..domain.capacity import Schedule
-from ..domain.errors import DomainError
+from ..domain.errors import RuleBroken
 from ..errors import Conflict, Forbidden, Invalid, NotFound
 from ..extensions import db
 from ..models import Business, Job, Order, User
 from ..tasks import enqueue
 from . import notifications as notify
-from .common import audit, lock_order, move_job, now, offer, refresh_order_status, today
+from .common import (
+    audit,
+    lock_order,
+    move_job,
+    now,
+    offer,
+    paginate,
+    refresh_order_status,
+    today,
+    where_equal,
+)
 from .matching import open_commitments
+from .reassignment import target_refusal
 
 REMATCH_WAITING = "workers.jobs.rematch_waiting"
 
@@ -34,34 +45,43 @@ def visible(user: User, job_id: int) -> Job:
     """
     job = db.session.get(Job, job_id)
     if job is None:
-        raise NotFound("No such job.")
+        raise NotFound("job_not_found", job_id=job_id)
     if user.role == "admin":
         return job
     if user.role == "business" and job.business_id == _business_id_of(user):
         return job
     if user.role == "buyer" and job.order.buyer_id == user.id:
         return job
-    raise NotFound("No such job.")
+    raise NotFound("job_not_found", job_id=job_id)
+
+
+def late_job_clause(day: date) -> ColumnElement[bool]:
+    """``deadlines.is_late`` in SQL: the job is open and its production deadline is before ``day``."""
+    return and_(Job.status.in_(states.OPEN_JOB_STATUSES), Job.due_date < day)
+
+
+def filter_jobs(q: Select[Any], filters: dict[str, Any]) -> Select[Any]:
+    """Narrow a job query by the list filters: ``status``, ``statuses`` (the pages show several in
+    one list), ``business_id``, ``order_id`` and ``late`` (open jobs past their production deadline)."""
+    columns = {"status": Job.status, "business_id": Job.business_id, "order_id": Job.order_id}
+    q = where_equal(q, filters, columns)
+    if filters.get("statuses"):
+        q = q.where(Job.status.in_(filters["statuses"]))
+    if filters.get("late"):
+        q = q.where(late_job_clause(today()))
+    return q
 
 
 def listing(user: User, filters: dict[str, Any], page: int, per_page: int) -> tuple[list[Job], int]:
-    q = select(Job)
+    """The jobs the user may see (a business its own, an admin all), newest first, filtered by
+    :func:`filter_jobs`."""
+    q = filter_jobs(select(Job), filters)
     if user.role != "admin":
         q = q.where(Job.business_id == (_business_id_of(user) or -1))
-    if filters.get("status"):
-        q = q.where(Job.status == filters["status"])
-    if filters.get("statuses"):  # the pages show several statuses in one list
-        q = q.where(Job.status.in_(filters["statuses"]))
-    if filters.get("order_id"):
-        q = q.where(Job.order_id == filters["order_id"])
-    total = db.session.scalar(select(func.count()).select_from(q.subquery())) or 0
-    rows = db.session.scalars(
-        q.options(selectinload(Job.events), selectinload(Job.business), selectinload(Job.order))
-        .order_by(Job.id.desc())
-        .limit(per_page)
-        .offset((page - 1) * per_page)
+    q = q.options(
+        selectinload(Job.events), selectinload(Job.business), selectinload(Job.order).selectinload(Order.kit)
     )
-    return list(rows), total
+    return paginate(q.order_by(Job.id.desc()), page, per_page)
 
 
 def _locked_own_job(user: User, job_id: int, *, as_business: bool) -> tuple[Order, Job]:
@@ -71,7 +91,7 @@ def _locked_own_job(user: User, job_id: int, *, as_business: bool) -> tuple[Orde
     """
     job = visible(user, job_id)
     if as_business and (user.role != "business" or job.business_id != _business_id_of(user)):
-        raise NotFound("No such job.")
+        raise NotFound("job_not_found", job_id=job_id)
     order = lock_order(job.order_id)
     job = next(j for j in order.jobs if j.id == job_id)
     return order, job
@@ -81,9 +101,9 @@ def accept(user: User, job_id: int) -> Job:
     """:raises Conflict: if the job is not an open offer or its offer has expired."""
     order, job = _locked_own_job(user, job_id, as_business=True)
     if job.status != states.OFFERED:
-        raise Conflict(f"This job is {job.status}: only an open offer can be accepted.")
+        raise Conflict("offer_not_open_accept", job_id=job.id, status=job.status)
     if now() >= job.expires_at:
-        raise Conflict("This offer has expired.")
+        raise Conflict("offer_expired", job_id=job.id)
     move_job(job, states.ACCEPTED, user)
     job.accepted_at = job.updated_at
     notify.job_accepted(job)
@@ -100,7 +120,7 @@ def decline(user: User, job_id: int, reason: str | None) -> Job:
     """
     order, job = _locked_own_job(user, job_id, as_business=True)
     if job.status != states.OFFERED:
-        raise Conflict(f"This job is {job.status}: only an open offer can be declined.")
+        raise Conflict("offer_not_open_decline", job_id=job.id, status=job.status)
     for j in order.jobs:
         if j.business_id == job.business_id and j.status == states.OFFERED:
             move_job(j, states.DECLINED, user, reason=reason)
@@ -114,13 +134,13 @@ def decline(user: User, job_id: int, reason: str | None) -> Job:
 def progress(user: User, job_id: int, units_done: int) -> Job:
     """:raises Invalid: units outside 0 … quantity or going down. :raises Conflict: wrong status."""
     order, job = _locked_own_job(user, job_id, as_business=True)
-    if job.status not in (states.ACCEPTED, states.IN_PRODUCTION):
-        raise Conflict(f"This job is {job.status}: progress is reported once it is accepted.")
+    if job.status not in states.IN_HAND_JOB_STATUSES:
+        raise Conflict("progress_not_accepted", job_id=job.id, status=job.status)
     before = job.units_done
     try:
         job.units_done = states.check_progress(job.quantity, job.units_done, units_done)
-    except DomainError as err:  # bad input, not a bad state: 422 naming the field
-        raise Invalid(str(err), {"units_done": [str(err)]}) from None
+    except RuleBroken as err:  # bad input, not a bad state: 422 naming the field
+        raise Invalid(err.code, {"units_done": [str(err)]}, **err.params) from None
     move_job(job, states.IN_PRODUCTION, user, units_done=units_done)
     refresh_order_status(order, user)
     db.session.commit()
@@ -132,8 +152,8 @@ def progress(user: User, job_id: int, units_done: int) -> Job:
 def ship(user: User, job_id: int, carrier: str | None, tracking_code: str | None) -> Job:
     """:raises Conflict: if the job is not accepted or in production."""
     order, job = _locked_own_job(user, job_id, as_business=True)
-    if job.status not in (states.ACCEPTED, states.IN_PRODUCTION):
-        raise Conflict(f"This job is {job.status}: only an accepted job can ship.")
+    if job.status not in states.IN_HAND_JOB_STATUSES:
+        raise Conflict("ship_not_accepted", job_id=job.id, status=job.status)
     move_job(job, states.SHIPPED, user, carrier=carrier, tracking_code=tracking_code)
     owed = job.quantity - job.units_done
     job.units_done = job.quantity
@@ -154,15 +174,15 @@ def deliver(user: User, job_id: int, received: int, note: str | None) -> Job:
     """
     job = visible(user, job_id)
     if user.role not in ("buyer", "admin"):
-        raise Forbidden("Only the order's buyer or an admin confirms a delivery.")
+        raise Forbidden("deliver_not_buyer", job_id=job.id)
     order = lock_order(job.order_id)
     job = next(j for j in order.jobs if j.id == job_id)
     if job.status != states.SHIPPED:
-        raise Conflict(f"This job is {job.status}: only a shipped job can be delivered.")
+        raise Conflict("deliver_not_shipped", job_id=job.id, status=job.status)
     try:
         received = states.check_received(job.quantity, received)
-    except DomainError as err:  # bad input, not a bad state: 422 naming the field
-        raise Invalid(str(err), {"received_quantity": [str(err)]}) from None
+    except RuleBroken as err:  # bad input, not a bad state: 422 naming the field
+        raise Invalid(err.code, {"received_quantity": [str(err)]}, **err.params) from None
     move_job(
         job, states.DELIVERED, user, received_quantity=received, shortfall=job.quantity - received, note=note
     )
@@ -189,24 +209,19 @@ def reassign(admin: User, job_id: int, business_id: int) -> Job:
         .execution_options(populate_existing=True)
     )
     if target is None:
-        raise NotFound("No such business.")
+        raise NotFound("business_not_found", business_id=business_id)
     if job.status not in states.CANCELLABLE_JOB_STATUSES:
-        raise Conflict(f"This job is {job.status}: only an open job can be reassigned.")
-    if target.id == job.business_id:
-        raise Conflict("The job is already with this business.")
-    if target.status != "approved" or target.paused:
-        raise Conflict("That business is not approved and active.")
-    if order.kit_id not in {k.id for k in target.kits}:
-        raise Conflict("That business does not make this kit.")
-    if any(j.business_id == target.id and j.status == states.DECLINED for j in order.jobs):
-        raise Conflict("That business declined this order.")
+        raise Conflict("reassign_job_closed", job_id=job.id, status=job.status)
+    declined = frozenset(j.business_id for j in order.jobs if j.status == states.DECLINED)
+    refusal = target_refusal(job, target, declined)
+    if refusal is not None:
+        raise Conflict(refusal, job_id=job.id, business_id=target.id)
     transit = geo.transit_days(target.province, order.delivery_province)
-    due = order.needed_by - timedelta(days=transit)
-    free = Schedule(target.weekly_capacity, open_commitments([target.id])[target.id]).free_until(due, today())
+    due = deadlines.production_deadline(order.needed_by, target.province, order.delivery_province)
+    schedule = Schedule(target.weekly_capacity, open_commitments([target.id])[target.id])
+    free = schedule.free_until(due, today())
     if free < job.quantity:
-        raise Conflict(
-            f"That business can take only {free} of the {job.quantity} units by {due.isoformat()}."
-        )
+        raise Conflict("reassign_short_capacity", free=free, quantity=job.quantity, due=due)
     move_job(job, states.CANCELLED, admin, reason="reassigned", to_business_id=target.id)
     job.closed_reason = f"reassigned to business {target.id}"
     notify.offer_withdrawn(job)
@@ -217,9 +232,7 @@ def reassign(admin: User, job_id: int, business_id: int) -> Job:
         "transit_days": transit,
         "production_deadline": due.isoformat(),
         "free_capacity_before": free,
-        "utilization_before": round(
-            Schedule(target.weekly_capacity, open_commitments([target.id])[target.id]).utilization(today()), 4
-        ),
+        "utilization_before": round(schedule.utilization(today()), 4),
         "rule": "admin_reassignment",
         "from_job_id": job.id,
     }

@@ -61,6 +61,21 @@ def domain_business(b: Business, kit_codes: frozenset[str], jobs: list[Commitmen
     )
 
 
+def order_to_match(
+    order: Order, quantity: int, declined: frozenset[int], live_jobs: int = 0
+) -> matching.OrderToMatch:
+    """``quantity`` units of the order as the engine sees it (``declined``: businesses that declined it)."""
+    return matching.OrderToMatch(
+        id=order.id,
+        kit=order.kit.code,
+        quantity=quantity,
+        delivery_province=order.delivery_province,
+        needed_by=order.needed_by,
+        declined_by=declined,
+        live_jobs=live_jobs,
+    )
+
+
 def lock_candidates(kit_id: int) -> list[Business]:
     """Approved, unpaused businesses with capacity that make this kit, locked in ascending id."""
     return list(
@@ -69,7 +84,7 @@ def lock_candidates(kit_id: int) -> list[Business]:
             .join(business_kits, business_kits.c.business_id == Business.id)
             .where(
                 business_kits.c.kit_id == kit_id,
-                Business.status == "approved",
+                Business.status == states.APPROVED,
                 Business.paused.is_(False),
                 Business.weekly_capacity > 0,
             )
@@ -104,15 +119,7 @@ def match_order(order_id: int) -> MatchOutcome | None:
         )
         live = sum(1 for j in order.jobs if j.status in states.LIVE_JOB_STATUSES)
         kit = frozenset({order.kit.code})
-        request = matching.OrderToMatch(
-            id=order.id,
-            kit=order.kit.code,
-            quantity=t.unallocated,
-            delivery_province=order.delivery_province,
-            needed_by=order.needed_by,
-            declined_by=declined,
-            live_jobs=live,
-        )
+        request = order_to_match(order, t.unallocated, declined, live)
         try:
             result = matching.match_order(
                 request,
@@ -142,7 +149,7 @@ def match_order(order_id: int) -> MatchOutcome | None:
 
 def waiting_order_ids(kit_id: int | None = None) -> list[int]:
     """Orders with units no business holds yet (or never matched), oldest first."""
-    q = select(Order.id).where(Order.status.in_([states.AWAITING_CAPACITY, states.PENDING]))
+    q = select(Order.id).where(Order.status.in_(states.WAITING_ORDER_STATUSES))
     if kit_id is not None:
         q = q.where(Order.kit_id == kit_id)
     return list(db.session.scalars(q.order_by(Order.id)))

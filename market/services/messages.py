@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-from sqlalchemy import select
+from sqlalchemy import Select, select
 
 from ..errors import NotFound
 from ..extensions import db
 from ..models import Business, Job, Order, OrderMessage, User
 from . import notifications as notify
-from .common import audit, now
+from .common import audit, now, paginate
 
 
 def _business_ids_on(order_id: int) -> set[int]:
@@ -22,23 +22,44 @@ def thread_order(user: User, order_id: int) -> Order:
     """
     order = db.session.get(Order, order_id)
     if order is None:
-        raise NotFound("No such order.")
+        raise NotFound("order_not_found", order_id=order_id)
     if user.role == "admin" or (user.role == "buyer" and order.buyer_id == user.id):
         return order
     if user.role == "business":
         own = db.session.scalar(select(Business.id).where(Business.owner_id == user.id))
         if own is not None and own in _business_ids_on(order_id):
             return order
-    raise NotFound("No such order.")
+    raise NotFound("order_not_found", order_id=order_id)
 
 
-def listing(user: User, order_id: int) -> list[OrderMessage]:
+def _thread(order_id: int) -> Select[tuple[OrderMessage]]:
+    return select(OrderMessage).where(OrderMessage.order_id == order_id).order_by(OrderMessage.id)
+
+
+def listing(user: User, order_id: int, page: int, per_page: int) -> tuple[list[OrderMessage], int]:
+    """One page of the order's thread, oldest first, and how many messages it has in all.
+
+    :raises NotFound: not an order this user takes part in.
+    """
     thread_order(user, order_id)
-    return list(
-        db.session.scalars(
-            select(OrderMessage).where(OrderMessage.order_id == order_id).order_by(OrderMessage.id)
-        )
-    )
+    return paginate(_thread(order_id), page, per_page)
+
+
+def whole_thread(user: User, order_id: int) -> list[OrderMessage]:
+    """Every message of the order's thread, oldest first (the pages show a thread whole).
+
+    :raises NotFound: not an order this user takes part in.
+    """
+    thread_order(user, order_id)
+    return list(db.session.scalars(_thread(order_id)))
+
+
+def own_jobs(user: User, order: Order) -> list[Job]:
+    """The jobs of the order that the user's workshop holds or held (none for other roles)."""
+    if user.role != "business":
+        return []
+    own = db.session.scalar(select(Business.id).where(Business.owner_id == user.id))
+    return [j for j in order.jobs if j.business_id == own]
 
 
 def parties(order: Order) -> list[User]:
@@ -64,14 +85,3 @@ def post(user: User, order_id: int, text: str) -> OrderMessage:
     notify.message_posted(message, others, order)
     db.session.commit()
     return message
-
-
-def present(m: OrderMessage) -> dict[str, object]:
-    return {
-        "id": m.id,
-        "author_id": m.author_id,
-        "author_name": m.author.name,
-        "author_role": m.author.role,
-        "text": m.text,
-        "created_at": m.created_at,
-    }

@@ -9,17 +9,17 @@ from datetime import timedelta
 from typing import Any
 
 from flask import current_app
-from sqlalchemy import Select, func, select
+from sqlalchemy import Select, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import selectinload
 
-from ..domain import states
+from ..domain import deadlines, refusals, states
 from ..errors import Conflict, Invalid, NotFound
 from ..extensions import db
 from ..models import IdempotencyKey, Job, Kit, Order, User
 from ..tasks import enqueue
 from . import notifications as notify
-from .common import audit, lock_order, move_job, now, refresh_order_status, today
+from .common import audit, lock_order, move_job, now, paginate, refresh_order_status, today, where_equal
 
 MATCH_ORDER = "workers.jobs.match_order"
 REMATCH_WAITING = "workers.jobs.rematch_waiting"
@@ -45,8 +45,8 @@ def _replay(user: User, key: str, print_: str) -> tuple[int, dict[str, Any]] | N
         return None
     if row.fingerprint != print_:
         raise Invalid(
-            "This Idempotency-Key was already used with a different request body.",
-            {"Idempotency-Key": ["already used with a different body"]},
+            "idempotency_key_reused",
+            {"Idempotency-Key": [refusals.english("idempotency_key_reused_field", {})]},
         )
     return row.response_status, row.response_body
 
@@ -65,12 +65,44 @@ def create(
         if replay is not None:
             db.session.rollback()
             return replay
+    order = _new_order(buyer, data)
+    body = render(order)
+    if idempotency_key:
+        db.session.add(
+            IdempotencyKey(
+                user_id=buyer.id,
+                key=idempotency_key,
+                fingerprint=print_,
+                order_id=order.id,
+                response_status=201,
+                response_body=body,
+                created_at=order.created_at,
+            )
+        )
+    try:
+        db.session.commit()
+    except IntegrityError:
+        # the same key claimed by a concurrent request: answer as it did
+        db.session.rollback()
+        replay = _replay(buyer, idempotency_key or "", print_) if idempotency_key else None
+        if replay is None:
+            raise
+        return replay
+    enqueue(MATCH_ORDER, order.id, job_id=f"match-order-{order.id}")
+    return 201, body
+
+
+def _new_order(buyer: User, data: dict[str, Any]) -> Order:
+    """The order row (flushed, with its audit entry), once its kit and date pass.
+
+    :raises Invalid: unknown or withdrawn kit, a date too soon.
+    """
     kit = db.session.scalar(select(Kit).where(Kit.code == data["kit"]))
     if kit is None or not kit.active:
-        raise Invalid.field("kit", f"No kit with code {data['kit']} can be ordered.")
-    earliest = today() + timedelta(days=1)
+        raise Invalid.field("kit", "kit_not_orderable", code=data["kit"])
+    earliest = deadlines.earliest_needed_by(today())
     if data["needed_by"] < earliest:
-        raise Invalid.field("needed_by", f"Must be {earliest.isoformat()} or later.")
+        raise Invalid.field("needed_by", "needed_by_too_early", earliest=earliest)
     moment = now()
     order = Order(
         buyer_id=buyer.id,
@@ -96,30 +128,7 @@ def create(
         kit=kit.code,
         province=order.delivery_province,
     )
-    body = render(order)
-    if idempotency_key:
-        db.session.add(
-            IdempotencyKey(
-                user_id=buyer.id,
-                key=idempotency_key,
-                fingerprint=print_,
-                order_id=order.id,
-                response_status=201,
-                response_body=body,
-                created_at=moment,
-            )
-        )
-    try:
-        db.session.commit()
-    except IntegrityError:
-        # the same key claimed by a concurrent request: answer as it did
-        db.session.rollback()
-        replay = _replay(buyer, idempotency_key or "", print_) if idempotency_key else None
-        if replay is None:
-            raise
-        return replay
-    enqueue(MATCH_ORDER, order.id, job_id=f"match-order-{order.id}")
-    return 201, body
+    return order
 
 
 def visible(user: User, order_id: int) -> Order:
@@ -129,16 +138,13 @@ def visible(user: User, order_id: int) -> Order:
     """
     order = db.session.get(Order, order_id)
     if order is None or (user.role != "admin" and order.buyer_id != user.id):
-        raise NotFound("No such order.")
+        raise NotFound("order_not_found", order_id=order_id)
     return order
 
 
 def filter_orders(q: Select[Any], filters: dict[str, Any]) -> Select[Any]:
     """Narrow an order query by the list filters (status, delivery province, kit code)."""
-    if filters.get("status"):
-        q = q.where(Order.status == filters["status"])
-    if filters.get("province"):
-        q = q.where(Order.delivery_province == filters["province"])
+    q = where_equal(q, filters, {"status": Order.status, "province": Order.delivery_province})
     if filters.get("kit"):
         q = q.where(Order.kit.has(Kit.code == filters["kit"]))
     return q
@@ -148,14 +154,8 @@ def listing(user: User, filters: dict[str, Any], page: int, per_page: int) -> tu
     q = filter_orders(select(Order), filters)
     if user.role != "admin":
         q = q.where(Order.buyer_id == user.id)
-    total = db.session.scalar(select(func.count()).select_from(q.subquery())) or 0
-    rows = db.session.scalars(
-        q.options(selectinload(Order.jobs).selectinload(Job.business), selectinload(Order.kit))
-        .order_by(Order.id.desc())
-        .limit(per_page)
-        .offset((page - 1) * per_page)
-    )
-    return list(rows), total
+    q = q.options(selectinload(Order.jobs).selectinload(Job.business), selectinload(Order.kit))
+    return paginate(q.order_by(Order.id.desc()), page, per_page)
 
 
 def cancel(user: User, order_id: int, reason: str | None) -> Order:
@@ -166,9 +166,9 @@ def cancel(user: User, order_id: int, reason: str | None) -> Order:
     visible(user, order_id)
     order = lock_order(order_id)
     if order.cancelled_at is not None:
-        raise Conflict("This order is already cancelled.")
-    if any(j.status in (states.SHIPPED, states.DELIVERED) for j in order.jobs):
-        raise Conflict("Part of this order has shipped: it can no longer be cancelled.")
+        raise Conflict("order_already_cancelled", order_id=order.id)
+    if any(j.status in states.SENT_JOB_STATUSES for j in order.jobs):
+        raise Conflict("order_partly_shipped", order_id=order.id)
     for job in order.jobs:
         if job.status in states.CANCELLABLE_JOB_STATUSES:
             move_job(job, states.CANCELLED, user, reason="order cancelled")
@@ -184,11 +184,12 @@ def cancel(user: User, order_id: int, reason: str | None) -> Order:
 def request_rematch(admin: User, order_id: int) -> Order:
     """Ask matching to run again for the order's unplaced units.
 
-    :raises NotFound: no such order. :raises Conflict: a cancelled or fully placed order.
+    :raises NotFound: no such order. :raises Conflict: a cancelled order. For an order with nothing
+        left to place the run is harmless: matching finds nothing to do (P6).
     """
     order = visible(admin, order_id)
     if order.cancelled_at is not None:
-        raise Conflict("This order is cancelled.")
+        raise Conflict("order_cancelled", order_id=order.id)
     audit(admin, "order.rematch_requested", "order", order.id)
     db.session.commit()
     enqueue(MATCH_ORDER, order.id)

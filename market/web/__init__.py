@@ -10,7 +10,7 @@ from typing import Any
 
 from flask import Blueprint, Flask, Response, make_response, render_template
 from flask_babel import Babel
-from flask_wtf.csrf import CSRFProtect
+from flask_wtf.csrf import CSRFError, CSRFProtect
 
 from ..domain import geo
 from . import i18n
@@ -31,6 +31,7 @@ def init_app(app: Flask, api_blueprints: tuple[Any, ...]) -> None:
 
     app.register_blueprint(bp)
     app.extensions["page_errors"] = render_error
+    app.register_error_handler(CSRFError, csrf_refused)
     app.jinja_env.filters.update(
         number=i18n.number,
         rials=i18n.rials,
@@ -41,6 +42,8 @@ def init_app(app: Flask, api_blueprints: tuple[Any, ...]) -> None:
         digits=i18n.local_digits,
         province=province_name,
     )
+    from ..domain import states
+    from ..domain.deadlines import is_late
     from .common import owner_group_label, status_label
 
     app.jinja_env.globals.update(
@@ -48,6 +51,8 @@ def init_app(app: Flask, api_blueprints: tuple[Any, ...]) -> None:
         direction=i18n.direction,
         status_label=status_label,
         owner_group_label=owner_group_label,
+        is_late=is_late,
+        states=states,
     )
 
 
@@ -58,6 +63,11 @@ def province_name(code: str) -> str:
     return p.name_fa if i18n.is_fa() else p.name_en
 
 
-def render_error(status: int, message: str | None) -> Response:
-    """The error page, in the visitor's language; a refused CSRF token says so."""
-    return make_response(render_template("error.html", status=status, message=message), status)
+def render_error(status: int, message: str | None, *, csrf: bool = False) -> Response:
+    """The error page, in the visitor's language; a refused CSRF token says so (``csrf``)."""
+    return make_response(render_template("error.html", status=status, csrf=csrf), status)
+
+
+def csrf_refused(err: CSRFError) -> Response:
+    """A form sent without this site's token, or with a stale one: the page says so, in its words."""
+    return render_error(400, None, csrf=True)

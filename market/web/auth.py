@@ -10,7 +10,7 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_user, logout_user
 
 from ..errors import Conflict
-from ..extensions import db, limiter
+from ..extensions import limiter
 from ..services import accounts, catalog
 from . import bp, i18n
 from .common import user
@@ -69,8 +69,7 @@ def signup() -> Any:
 def signin() -> Any:
     form = SigninForm()
     if form.validate_on_submit():
-        found = accounts.check_password(form.email.data or "", form.password.data or "")
-        db.session.commit()  # a rehash of an old password hash, if any
+        found = accounts.sign_in(form.email.data or "", form.password.data or "")
         if found is not None:
             login_user(found)
             session.pop("lang", None)  # the account's language wins from now on
@@ -90,6 +89,5 @@ def set_language(code: str) -> Any:
     if code in i18n.LANGUAGES:
         session["lang"] = code
         if current_user.is_authenticated:
-            user().locale = code
-            db.session.commit()
+            accounts.set_locale(user(), code)
     return redirect(safe_next(request.args.get("next")) or url_for("web.index"))

@@ -9,6 +9,7 @@ from flask import flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 
 from ..domain import states
+from ..domain.deadlines import earliest_needed_by
 from ..errors import Conflict, Invalid
 from ..models import Order
 from ..services import jobs, messages, orders
@@ -33,7 +34,7 @@ def my_orders() -> Any:
 
 def date_suggestions() -> list[str]:
     """Dates offered by the needed-by field's list: the next 90 days, as the field takes them."""
-    start = today() + timedelta(days=1)
+    start = earliest_needed_by(today())
     return [i18n.format_short_date(start + timedelta(days=n)) for n in range(0, 90)]
 
 
@@ -47,7 +48,7 @@ def new_order() -> Any:
         form.kit.data = request.args["kit"]
     if form.validate_on_submit():
         needed_by = i18n.parse_date(form.needed_by.data or "")
-        earliest = today() + timedelta(days=1)
+        earliest = earliest_needed_by(today())
         if needed_by is not None and needed_by < earliest:
             form.needed_by.errors = [_("Choose %(date)s or later.", date=i18n.format_date(earliest))]
         else:
@@ -88,15 +89,13 @@ def order_page(order_id: int) -> Any:
         deliver_forms=deliver_forms,
         cancel_form=ReasonForm(),
         cancellable=cancellable(order),
-        thread=messages.listing(user(), order_id),
+        thread=messages.whole_thread(user(), order_id),
         message_form=MessageForm(),
     )
 
 
 def cancellable(order: Order) -> bool:
-    return order.cancelled_at is None and not any(
-        j.status in (states.SHIPPED, states.DELIVERED) for j in order.jobs
-    )
+    return order.cancelled_at is None and not any(j.status in states.SENT_JOB_STATUSES for j in order.jobs)
 
 
 @bp.post("/orders/<int:order_id>/cancel")
@@ -118,11 +117,14 @@ def cancel_order(order_id: int) -> Any:
 def deliver(job_id: int) -> Any:
     job = jobs.visible(user(), job_id)
     form = DeliverForm(prefix=f"job{job_id}")
-    if not form.validate_on_submit() or (form.received_quantity.data or 0) > job.quantity:
-        flash(_("Enter the number of kits received, from 0 to %(n)s.", n=i18n.number(job.quantity)), "error")
+    wrong_count = _("Enter the number of kits received, from 0 to %(n)s.", n=i18n.number(job.quantity))
+    if not form.validate_on_submit():
+        flash(wrong_count, "error")
     else:
         try:
             jobs.deliver(user(), job_id, form.received_quantity.data or 0, form.note.data or None)
+        except Invalid:  # more than the job's quantity (the domain's bound)
+            flash(wrong_count, "error")
         except Conflict:
             flash(_("This shipment cannot be confirmed now."), "error")
         else:

@@ -6,13 +6,13 @@ import functools
 from collections.abc import Callable
 from typing import Any, TypeVar
 
-from flask import abort, flash
+from flask import abort
+from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required
 from wtforms import SelectChoice
 
-from ..domain import geo
-from ..errors import ServiceError
+from ..domain import geo, states
 from ..models import User
 from ..services import catalog
 from . import i18n
@@ -47,6 +47,14 @@ OWNER_GROUP_LABELS = {
 
 def status_label(value: str) -> str:
     return str(STATUS_LABELS.get(value, value))
+
+
+def business_status_label(value: str) -> str:
+    """A workshop's status: "pending" reads "waiting to be matched" for an order, but a workshop
+    waits for an admin's approval."""
+    if value == states.BUSINESS_PENDING:
+        return _("waiting for approval")
+    return status_label(value)
 
 
 def owner_group_label(value: str) -> str:
@@ -89,8 +97,3 @@ def kit_choices(active_only: bool = True) -> list[SelectChoice]:
 
 def owner_group_choices() -> list[SelectChoice]:
     return [SelectChoice(k, str(v)) for k, v in OWNER_GROUP_LABELS.items()]
-
-
-def flash_refusal(err: ServiceError, fallback: str) -> None:
-    """A refused action as a flash message: the service's reason in English, a translated one in Persian."""
-    flash(fallback if i18n.is_fa() else err.message, "error")

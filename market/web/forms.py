@@ -1,13 +1,16 @@
 """Page forms (Flask-WTF: every POST carries a CSRF token). Labels and messages are translated;
-the rules mirror the API's schemas, and the services check again whatever depends on the data."""
+the limits and patterns are the API schemas' own (``market/limits.py``), and the services check
+again whatever depends on the data."""
 
 from __future__ import annotations
 
 from typing import Any
 
+from flask_babel import LazyString
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
+from persiantools import digits
 from wtforms import (
     BooleanField,
     EmailField,
@@ -24,13 +27,18 @@ from wtforms import (
 from wtforms.validators import InputRequired, Length, Optional, Regexp, ValidationError
 from wtforms.widgets import CheckboxInput, ListWidget, TextInput
 
+from .. import limits
 from ..models import OWNER_GROUPS
 from .i18n import number, parse_date
 
 REQUIRED = _l("This field is required.")
-# the same rule as the API's (marshmallow's Email accepts what this accepts, give or take exotic forms)
-EMAIL = Regexp(r"^[^@\s]+@[^@\s]+\.[^@\s]+$", message=_l("Enter a valid email address."))
-PHONE = Regexp(r"^\+?[0-9۰-۹][0-9۰-۹ ()-]{4,31}$", message=_l("Use digits, spaces, + ( ) - only."))
+EMAIL = Regexp(limits.EMAIL_PATTERN, message=_l("Enter a valid email address."))
+PHONE = Regexp(limits.PHONE_PATTERN, message=_l("Use digits, spaces, + ( ) - only."))
+
+
+def latin_digits(text: str) -> str:
+    """Persian and Arabic digits as Latin ones."""
+    return str(digits.fa_to_en(digits.ar_to_fa(text)))
 
 
 class InRange:
@@ -63,12 +71,7 @@ class PersianIntegerField(IntegerField):
 
     def process_formdata(self, valuelist: list[Any]) -> None:
         if valuelist:
-            from persiantools import digits
-
-            valuelist = [
-                digits.fa_to_en(digits.ar_to_fa(str(v))).replace(",", "").replace("٬", "").strip()
-                for v in valuelist
-            ]
+            valuelist = [latin_digits(str(v)).replace(",", "").replace("٬", "").strip() for v in valuelist]
         try:
             super().process_formdata(valuelist)
         except ValueError:
@@ -76,17 +79,44 @@ class PersianIntegerField(IntegerField):
             raise ValueError(_l("Enter a whole number.")) from None
 
 
+class PhoneField(StringField):
+    """A phone number that may be typed with Persian or Arabic digits: they become Latin ones (as
+    the API stores them) before :data:`PHONE` checks it."""
+
+    def process_formdata(self, valuelist: list[Any]) -> None:
+        super().process_formdata(valuelist)
+        if self.data:
+            self.data = latin_digits(self.data).strip()
+
+
 class MultiCheckboxField(SelectMultipleField):
     widget = ListWidget(prefix_label=False)
     option_widget = CheckboxInput()
 
 
+WEEKLY_CAPACITY = whole_number(1, limits.WEEKLY_CAPACITY_MAX)
+MIN_LOT = whole_number(1, limits.MIN_LOT_MAX)
+
+
 class SignupForm(FlaskForm):
-    name = StringField(_l("Your name"), [InputRequired(REQUIRED), Length(max=120)])
-    email = EmailField(_l("Email"), [InputRequired(REQUIRED), EMAIL, Length(max=254)])
+    name = StringField(_l("Your name"), [InputRequired(REQUIRED), Length(max=limits.NAME_MAX)])
+    email = EmailField(_l("Email"), [InputRequired(REQUIRED), EMAIL, Length(max=limits.EMAIL_MAX)])
     password = PasswordField(
-        _l("Password (at least 12 characters)"),
-        [InputRequired(REQUIRED), Length(12, 200, _l("Use 12 to 200 characters."))],
+        LazyString(lambda: _("Password (at least %(n)s characters)", n=number(limits.PASSWORD_MIN))),
+        [
+            InputRequired(REQUIRED),
+            Length(
+                limits.PASSWORD_MIN,
+                limits.PASSWORD_MAX,
+                LazyString(
+                    lambda: _(
+                        "Use %(min)s to %(max)s characters.",
+                        min=number(limits.PASSWORD_MIN),
+                        max=number(limits.PASSWORD_MAX),
+                    )
+                ),
+            ),
+        ],
     )
     role = RadioField(
         _l("I am"),
@@ -96,8 +126,8 @@ class SignupForm(FlaskForm):
         ],
         validators=[InputRequired(_l("Choose one."))],
     )
-    organization = StringField(_l("Organization"), [Optional(), Length(max=200)])
-    phone = StringField(_l("Phone (optional)"), [Optional(), PHONE])
+    organization = StringField(_l("Organization"), [Optional(), Length(max=limits.ORGANIZATION_MAX)])
+    phone = PhoneField(_l("Phone (optional)"), [Optional(), PHONE])
 
 
 class SigninForm(FlaskForm):
@@ -107,11 +137,13 @@ class SigninForm(FlaskForm):
 
 class OrderForm(FlaskForm):
     kit = SelectField(_l("Kit"), validators=[InputRequired(REQUIRED)])
-    quantity = PersianIntegerField(_l("Quantity"), whole_number(1, 1_000_000))
+    quantity = PersianIntegerField(_l("Quantity"), whole_number(1, limits.QUANTITY_MAX))
     delivery_province = SelectField(_l("Delivery province"), validators=[InputRequired(REQUIRED)])
-    delivery_address = TextAreaField(_l("Delivery address"), [InputRequired(REQUIRED), Length(max=500)])
+    delivery_address = TextAreaField(
+        _l("Delivery address"), [InputRequired(REQUIRED), Length(max=limits.ADDRESS_MAX)]
+    )
     needed_by = StringField(_l("Needed by"), [InputRequired(REQUIRED)])
-    note = TextAreaField(_l("Note (optional)"), [Optional(), Length(max=2000)])
+    note = TextAreaField(_l("Note (optional)"), [Optional(), Length(max=limits.NOTE_MAX)])
 
     def validate_needed_by(self, field: StringField) -> None:
         if parse_date(field.data or "") is None:
@@ -119,26 +151,26 @@ class OrderForm(FlaskForm):
 
 
 class BusinessForm(FlaskForm):
-    name = StringField(_l("Workshop name"), [InputRequired(REQUIRED), Length(max=200)])
+    name = StringField(_l("Workshop name"), [InputRequired(REQUIRED), Length(max=limits.BUSINESS_NAME_MAX)])
     province = SelectField(_l("Province"), validators=[InputRequired(REQUIRED)])
-    city = StringField(_l("City"), [InputRequired(REQUIRED), Length(max=120)])
+    city = StringField(_l("City"), [InputRequired(REQUIRED), Length(max=limits.CITY_MAX)])
     owner_group = SelectField(
         _l("Who runs it"),
         choices=[SelectChoice(g) for g in OWNER_GROUPS],
         validators=[InputRequired(REQUIRED)],
     )
     kits = MultiCheckboxField(_l("Kits you make"), validators=[InputRequired(_l("Choose at least one kit."))])
-    weekly_capacity = PersianIntegerField(_l("Kits per week (all kits together)"), whole_number(1, 100_000))
-    min_lot = PersianIntegerField(_l("Smallest job you accept (kits)"), whole_number(1, 100_000), default=1)
-    phone = StringField(_l("Phone (optional)"), [Optional(), PHONE])
+    weekly_capacity = PersianIntegerField(_l("Kits per week (all kits together)"), WEEKLY_CAPACITY)
+    min_lot = PersianIntegerField(_l("Smallest job you accept (kits)"), MIN_LOT, default=1)
+    phone = PhoneField(_l("Phone (optional)"), [Optional(), PHONE])
 
 
 class ProfileForm(FlaskForm):
-    weekly_capacity = PersianIntegerField(_l("Kits per week (all kits together)"), whole_number(1, 100_000))
-    min_lot = PersianIntegerField(_l("Smallest job you accept (kits)"), whole_number(1, 100_000))
+    weekly_capacity = PersianIntegerField(_l("Kits per week (all kits together)"), WEEKLY_CAPACITY)
+    min_lot = PersianIntegerField(_l("Smallest job you accept (kits)"), MIN_LOT)
     kits = MultiCheckboxField(_l("Kits you make"), validators=[InputRequired(_l("Choose at least one kit."))])
-    city = StringField(_l("City"), [InputRequired(REQUIRED), Length(max=120)])
-    phone = StringField(_l("Phone (optional)"), [Optional(), PHONE])
+    city = StringField(_l("City"), [InputRequired(REQUIRED), Length(max=limits.CITY_MAX)])
+    phone = PhoneField(_l("Phone (optional)"), [Optional(), PHONE])
 
 
 class PauseForm(FlaskForm):
@@ -148,21 +180,23 @@ class PauseForm(FlaskForm):
 class ReasonForm(FlaskForm):
     """Decline, cancel, suspend: an optional reason."""
 
-    reason = StringField(_l("Reason (optional)"), [Optional(), Length(max=500)])
+    reason = StringField(_l("Reason (optional)"), [Optional(), Length(max=limits.REASON_MAX)])
 
 
 class ProgressForm(FlaskForm):
-    units_done = PersianIntegerField(_l("Kits made so far"), whole_number(0, 1_000_000))
+    units_done = PersianIntegerField(_l("Kits made so far"), whole_number(0, limits.UNITS_MAX))
 
 
 class ShipForm(FlaskForm):
-    carrier = StringField(_l("Carrier (optional)"), [Optional(), Length(max=120)])
-    tracking_code = StringField(_l("Tracking code (optional)"), [Optional(), Length(max=120)])
+    carrier = StringField(_l("Carrier (optional)"), [Optional(), Length(max=limits.CARRIER_MAX)])
+    tracking_code = StringField(
+        _l("Tracking code (optional)"), [Optional(), Length(max=limits.TRACKING_CODE_MAX)]
+    )
 
 
 class DeliverForm(FlaskForm):
-    received_quantity = PersianIntegerField(_l("Kits received"), whole_number(0, 1_000_000))
-    note = StringField(_l("Note (optional)"), [Optional(), Length(max=2000)])
+    received_quantity = PersianIntegerField(_l("Kits received"), whole_number(0, limits.UNITS_MAX))
+    note = StringField(_l("Note (optional)"), [Optional(), Length(max=limits.NOTE_MAX)])
 
 
 class ReassignForm(FlaskForm):

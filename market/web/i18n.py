@@ -12,7 +12,8 @@ from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from flask import current_app, session
-from flask_babel import get_locale
+from flask_babel import get_locale, ngettext
+from flask_babel import gettext as _
 from flask_login import current_user
 from persiantools import digits
 from persiantools.jdatetime import JalaliDate
@@ -54,11 +55,11 @@ def number(value: int | float | None) -> str:
 
 
 def rials(value: int | None) -> str:
-    return f"{number(value)} {'ریال' if is_fa() else 'rials'}"
+    return _("%(amount)s rials", amount=number(value))
 
 
 def percent(value: float | None) -> str:
-    return "—" if value is None else local_digits(f"{round(value * 100)}") + ("٪" if is_fa() else "%")
+    return "—" if value is None else _("%(n)s%%", n=local_digits(round(value * 100)))
 
 
 def jalali(d: date) -> JalaliDate:
@@ -97,17 +98,17 @@ def format_duration(delta: timedelta) -> str:
     """Time left, coarse: "2 days 3 hours" / "۲ روز ۳ ساعت"; "expired" when negative."""
     seconds = int(delta.total_seconds())
     if seconds <= 0:
-        return "منقضی شده" if is_fa() else "expired"
+        return _("expired")
     days, rest = divmod(seconds, 86400)
     hours, rest = divmod(rest, 3600)
     minutes = rest // 60
     parts: list[str] = []
     if days:
-        parts.append(f"{local_digits(days)} {'روز' if is_fa() else ('day' if days == 1 else 'days')}")
+        parts.append(ngettext("%(n)s day", "%(n)s days", days, n=local_digits(days)))
     if hours or days:
-        parts.append(f"{local_digits(hours)} {'ساعت' if is_fa() else ('hour' if hours == 1 else 'hours')}")
+        parts.append(ngettext("%(n)s hour", "%(n)s hours", hours, n=local_digits(hours)))
     if not days:
-        parts.append(f"{local_digits(minutes)} {'دقیقه' if is_fa() else 'min'}")
+        parts.append(_("%(n)s min", n=local_digits(minutes)))
     return " ".join(parts)
 
 

@@ -11,14 +11,11 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required
 from flask_wtf import FlaskForm
-from sqlalchemy import select
-from sqlalchemy.exc import SQLAlchemyError
 from wtforms import BooleanField, RadioField, SelectChoice, StringField, TextAreaField
 from wtforms.validators import InputRequired, Length, Optional
 
+from .. import limits
 from ..errors import NotFound
-from ..extensions import db
-from ..models import Business, Job
 from ..services import inbox, messages
 from . import bp, i18n
 from .auth import safe_next
@@ -48,7 +45,7 @@ class AccountForm(FlaskForm):
 
 
 class MessageForm(FlaskForm):
-    text = TextAreaField(_l("Message"), [InputRequired(message=REQUIRED), Length(max=2000)])
+    text = TextAreaField(_l("Message"), [InputRequired(message=REQUIRED), Length(max=limits.MESSAGE_MAX)])
 
 
 ROLE_LABELS = {"buyer": _l("buyer"), "business": _l("workshop"), "admin": _l("admin")}
@@ -62,11 +59,8 @@ def role_label(role: str) -> str:
 def unread_notifications() -> dict[str, Any]:
     """Every page's header shows how many notifications wait unread."""
     count = 0
-    try:
-        if current_user and current_user.is_authenticated:
-            count = inbox.unread_count(user())
-    except SQLAlchemyError:  # the error page for a database that is down must still render
-        db.session.rollback()
+    if current_user and current_user.is_authenticated:
+        count = inbox.header_count(user())
     return {"unread_notifications": count, "role_label": role_label}
 
 
@@ -76,9 +70,15 @@ def notifications_page() -> Any:
     page = max(1, request.args.get("page", 1, type=int))
     unread = request.args.get("unread") == "1"
     items, total = inbox.listing(user(), unread, page, PER_PAGE)
-    shown = [inbox.present(n, i18n.lang()) for n in items]
+    texts = {n.id: inbox.text_of(n, i18n.lang()) for n in items}
     return render_template(
-        "notifications/list.html", items=shown, total=total, page=page, per_page=PER_PAGE, unread=unread
+        "notifications/list.html",
+        items=items,
+        texts=texts,
+        total=total,
+        page=page,
+        per_page=PER_PAGE,
+        unread=unread,
     )
 
 
@@ -135,7 +135,6 @@ def account() -> Any:
             )
             flash(_("Your choices are saved."), "success")
             return redirect(url_for("web.account"))
-    db.session.rollback()
     return render_template("notifications/account.html", form=form), 422 if form.errors else 200
 
 
@@ -153,10 +152,7 @@ def thread_page(order_id: int) -> Any:
     form = MessageForm()
     if posted(form, order_id):
         return redirect(url_for("web.thread_page", order_id=order_id, _anchor="messages"))
-    own_jobs: list[Job] = []
-    if user().role == "business":
-        bid = db.session.scalar(select(Business.id).where(Business.owner_id == user().id))
-        own_jobs = [j for j in order.jobs if j.business_id == bid]
+    own_jobs = messages.own_jobs(user(), order)
     status = 422 if form.errors else 200
     return render_template(
         "notifications/thread.html", order=order, own_jobs=own_jobs, thread=thread_of(order_id), form=form
@@ -164,7 +160,7 @@ def thread_page(order_id: int) -> Any:
 
 
 def thread_of(order_id: int) -> list[Any]:
-    return messages.listing(user(), order_id)
+    return messages.whole_thread(user(), order_id)
 
 
 def posted(form: MessageForm, order_id: int) -> bool:

@@ -12,37 +12,32 @@ from typing import Any
 
 from flask import flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
-from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from persiantools import digits
 
 from ..domain import states
-from ..domain.errors import DomainError
 from ..errors import Conflict, Invalid
 from ..models import Business, Job
 from ..services import businesses, jobs
 from ..services.common import now, today
 from . import bp, i18n
-from .common import kit_choices, owner_group_choices, province_choices, role_required, status_label, user
+from .common import (
+    business_status_label,
+    kit_choices,
+    owner_group_choices,
+    province_choices,
+    role_required,
+    user,
+)
 from .forms import BusinessForm, PauseForm, ProfileForm, ProgressForm, ReasonForm, ShipForm
 
-#: the ministry's programme uses "pending" for a workshop waiting for an admin, not for an order
-BUSINESS_STATUS_LABELS = {
-    "pending": _l("waiting for approval"),
-    "approved": _l("approved"),
-    "suspended": _l("suspended"),
-}
-IN_HAND = [states.ACCEPTED, states.IN_PRODUCTION]
-SENT = [states.SHIPPED, states.DELIVERED]
+IN_HAND = states.IN_HAND_JOB_STATUSES
+SENT = states.SENT_JOB_STATUSES
 OFFERS_PER_PAGE = 50
 SENT_PER_PAGE = 20
 #: enough for every job a workshop has in hand at once: they are listed by deadline, not paged
 IN_HAND_LIMIT = 100
 CALENDAR_WEEKS = 8
-
-
-def business_status_label(value: str) -> str:
-    return str(BUSINESS_STATUS_LABELS.get(value, status_label(value)))
 
 
 def own_business() -> Business | None:
@@ -350,11 +345,11 @@ def my_jobs() -> Any:
     return render_jobs()
 
 
-def progress_error(job: Job, typed: int) -> str:
-    """The reason a count of kits made is refused, in the visitor's language."""
-    if typed > job.quantity:
+def progress_error(job: Job, err: Invalid) -> str:
+    """The reason a count of kits made is refused (by the refusal's code), in the visitor's language."""
+    if err.code == "units_done_out_of_range":
         return _("Enter at most %(n)s, the number of kits in this job.", n=i18n.number(job.quantity))
-    if typed < job.units_done:
+    if err.code == "units_done_goes_down":
         return _("You already reported %(n)s made: the count cannot go down.", n=i18n.number(job.units_done))
     return _("This value cannot be accepted.")
 
@@ -372,8 +367,8 @@ def job_progress(job_id: int) -> Any:
     typed = form.units_done.data or 0
     try:
         jobs.progress(user(), job_id, typed)
-    except (Invalid, DomainError):
-        form.units_done.errors = [*form.units_done.errors, progress_error(job, typed)]
+    except Invalid as err:
+        form.units_done.errors = [*form.units_done.errors, progress_error(job, err)]
         return render_jobs({("progress", job_id): form}, 422)
     except Conflict:
         flash(_("This job no longer takes progress reports."), "error")

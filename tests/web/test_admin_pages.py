@@ -623,3 +623,28 @@ def test_buyers_and_workshops_may_not_open_admin_pages(app: Flask, api: ApiClien
     workshop = api.business(approve=False)
     assert pages.post(f"/admin/businesses/{workshop.business_id}/approve").status_code == 403
     assert pages.post("/admin/jobs/1/reassign", {"job1-business_id": workshop.business_id}).status_code == 403
+
+
+def test_a_refusal_reaches_the_page_by_its_code_never_by_its_english_sentence(
+    api: ApiClient, admin: Actor, pages: Pages, clock: Clock, monkeypatch: pytest.MonkeyPatch
+):
+    """Reword every English refusal: the API says the new words, the page still says its Persian
+    sentence (and, were a page to read the English, it would show the reworded text, not Persian)."""
+    from market.domain import refusals
+
+    reworded = {code: f"Reworded: {text}" for code, text in refusals.MESSAGES.items()}
+    monkeypatch.setattr(refusals, "MESSAGES", reworded)
+    first = api.business(admin, name="First workshop", weekly_capacity=70)
+    order = api.order(api.buyer(), clock, quantity=50)
+    job_id = job_of(order, first)
+    small = api.business(admin, name="Small workshop", weekly_capacity=7)
+
+    r = pages.post(f"/admin/jobs/{job_id}/reassign", {f"job{job_id}-business_id": small.business_id})
+    [(kind, message)] = pages.flashes(r)
+    assert kind == "error" and "Reworded" not in message, message
+    assert re.fullmatch(
+        r"کار #[۰-۹]+ منتقل نشد: آن کارگاه تا .+ فقط [۰-۹]+ بسته از ۵۰ بسته را می‌تواند بسازد\.", message
+    ), message
+
+    r = admin.post(f"/api/v1/jobs/{job_id}/reassign", json={"business_id": small.business_id})
+    assert r.status_code == 409 and r.get_json()["message"].startswith("Reworded: That business can take")
