@@ -11,6 +11,7 @@ from typing import Any
 
 from sqlalchemy import select
 
+from ..domain import states
 from ..extensions import db
 from ..models import Business, Job, Order, OrderMessage, User
 from . import outbox
@@ -128,7 +129,7 @@ def approval_needed(b: Business) -> None:
         admins(),
         "approval_needed",
         {"name": b.name, "province": b.province},
-        "/admin/businesses?status=pending",
+        f"/admin/businesses?status={states.BUSINESS_PENDING}",
     )
 
 

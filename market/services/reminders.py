@@ -120,7 +120,7 @@ def orders_waiting() -> int:
         notify.admins(),
         "orders_waiting",
         {"count": len(waiting)},
-        "/admin/orders?status=awaiting_capacity",
+        f"/admin/orders?status={states.AWAITING_CAPACITY}",
         key,
     )
 

@@ -243,6 +243,18 @@ def test_others_cannot_see_or_write_the_thread(api, deal, clock, app):
     assert count(app, OrderMessage) == 0
 
 
+def test_the_thread_pages_like_every_list(api, deal):
+    order_id = deal.order["id"]
+    for text in ("one", "two", "three"):
+        assert deal.buyer.post(f"/api/v1/orders/{order_id}/messages", json={"text": text}).status_code == 201
+    r = deal.workshop.get(f"/api/v1/orders/{order_id}/messages", query_string={"page": 2, "per_page": 2})
+    assert r.status_code == 200, r.get_json()
+    body = r.get_json()
+    assert [m["text"] for m in body["items"]] == ["three"]
+    assert (body["total"], body["page"], body["per_page"]) == (3, 2, 2)
+    assert_invalid(deal.buyer.get(f"/api/v1/orders/{order_id}/messages?per_page=101"), "per_page")
+
+
 def test_a_workshop_that_held_a_job_keeps_the_thread(api, deal):
     assert (
         deal.workshop.post(f"/api/v1/jobs/{deal.job_id}/decline", json={"reason": "busy"}).status_code == 200
