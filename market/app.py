@@ -6,7 +6,7 @@ import time
 from pathlib import Path
 from typing import Any
 
-from flask import Flask, g, jsonify, request
+from flask import Flask, current_app, g, jsonify, request
 from sqlalchemy import event, text
 from sqlalchemy.engine import Engine
 from werkzeug.routing import IntegerConverter, Map
@@ -43,6 +43,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
 
 def init_extensions(app: Flask) -> None:
     from . import auth
+    from .services import outbox
 
     db.init_app(app)
     with app.app_context():
@@ -58,6 +59,7 @@ def init_extensions(app: Flask) -> None:
     )
     limiter.init_app(app)
     auth.init_app(app)
+    outbox.init_app(app)
 
 
 def private_sqlite_file(engine: Engine) -> None:
@@ -150,6 +152,8 @@ def register_health(app: Flask) -> None:
         except Exception:
             body["queue"] = "unavailable"
             status = 503
+            if body["database"] == "ok":
+                tell_queue_unhealthy()
         if status != 200:
             body["status"] = "unavailable"
             body["message"] = "Unavailable: " + ", ".join(k for k, v in body.items() if v == "unavailable")
@@ -181,6 +185,17 @@ def register_metrics(app: Flask) -> None:
     from . import metrics
 
     metrics.init_app(app)
+
+
+def tell_queue_unhealthy() -> None:
+    """The admins hear of it (once an hour at most); the health answer never fails for it."""
+    from .services import reminders
+
+    try:
+        reminders.queue_unhealthy()
+    except Exception:
+        db.session.rollback()
+        current_app.logger.exception("could not tell the admins that the queue is down")
 
 
 def register_sweeps(app: Flask) -> None:

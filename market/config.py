@@ -138,6 +138,18 @@ def load(env: Mapping[str, str] | None = None, **overrides: Any) -> dict[str, An
         "UNVERIFIED_MAX_OPEN_UNITS": _int(env, "UNVERIFIED_MAX_OPEN_UNITS", 1000),
         # request body limit for a bulk requisition (up to 1,000 orders) and the CSV upload pages
         "BATCH_MAX_CONTENT_LENGTH": _int(env, "BATCH_MAX_CONTENT_LENGTH", 4 * 1024 * 1024),
+        # notifications: where links in emails and SMS point, and the outside channels (each
+        # unset means the console adapter: messages go to the log)
+        "PUBLIC_URL": env.get("PUBLIC_URL", "http://127.0.0.1:5000"),
+        "MAIL_SERVER": env.get("MAIL_SERVER") or None,
+        "MAIL_PORT": _int(env, "MAIL_PORT", 25),
+        "MAIL_USE_TLS": _bool(env.get("MAIL_USE_TLS"), False),
+        "MAIL_USERNAME": env.get("MAIL_USERNAME") or None,
+        "MAIL_PASSWORD": env.get("MAIL_PASSWORD") or None,
+        "MAIL_DEFAULT_SENDER": env.get("MAIL_DEFAULT_SENDER", "market@localhost"),
+        "SMS_GATEWAY_URL": env.get("SMS_GATEWAY_URL") or None,
+        "SMS_API_KEY": env.get("SMS_API_KEY") or None,
+        "SMS_SENDER": env.get("SMS_SENDER") or None,
         # flask-smorest / OpenAPI
         "API_TITLE": "Kit marketplace",
         "API_VERSION": "v1",
@@ -189,6 +201,8 @@ def check(cfg: Mapping[str, Any]) -> None:
         raise ConfigError("UNVERIFIED_MAX_OPEN_UNITS must be 0 or more")
     if not callable(cfg["CLOCK"]):
         raise ConfigError("CLOCK must be callable")
+    if cfg.get("SMS_GATEWAY_URL") and not cfg.get("SMS_API_KEY"):
+        raise ConfigError("SMS_GATEWAY_URL needs SMS_API_KEY")
     uri = cfg["SQLALCHEMY_DATABASE_URI"]
     if not (uri.startswith("sqlite") or uri.startswith("postgresql")):
         raise ConfigError(f"DATABASE_URL must be SQLite or PostgreSQL, got {uri.split(':', 1)[0]}")

@@ -99,6 +99,27 @@ def enqueue(path: str, *args: Any, job_id: str | None = None, coalesce: bool | N
     return True
 
 
+def enqueue_once(path: str, key: str, ttl_seconds: int = 300) -> bool:
+    """Queue the job at ``path`` unless one queued under ``key`` has not started yet (the job calls
+    :func:`release` with the same key first thing). A nudge costs one Redis SET when a job is
+    already waiting. Inline, the job runs at once. Says whether a job was queued or run.
+    """
+    if current_app.config["JOBS_MODE"] == "inline":
+        return enqueue(path)
+    try:
+        fresh = redis_connection().set(f"{current_app.config['RQ_QUEUE']}:{key}", 1, nx=True, ex=ttl_seconds)
+    except RedisError:
+        current_app.logger.warning("queue unreachable: %s left for the sweep", path)
+        return False
+    return enqueue(path) if fresh else False
+
+
+def release(key: str) -> None:
+    """Let the next :func:`enqueue_once` with this key queue a job again."""
+    if current_app.config["JOBS_MODE"] != "inline":
+        redis_connection().delete(f"{current_app.config['RQ_QUEUE']}:{key}")
+
+
 def queue_health() -> str:
     """``"inline"`` in the embedded mode, else ``"ok"``; raises RedisError if Redis is down."""
     if current_app.config["JOBS_MODE"] == "inline":

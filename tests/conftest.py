@@ -39,6 +39,9 @@ QUEUE = f"market-test-{os.getpid()}"
 WORKERS = 2
 TABLES = (
     "heartbeats",
+    "notification_deliveries",
+    "notifications",
+    "order_messages",
     "job_events",
     "jobs",
     "idempotency_keys",

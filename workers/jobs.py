@@ -89,3 +89,17 @@ def sweep() -> Any:
             schedule_next_sweep()
     report = _run(run_sweep)
     return report.__dict__
+
+
+def deliver_outbox() -> dict[str, int]:
+    """Fan out and send every notification not yet fanned out (nudged after commits)."""
+    from market.services import deliveries
+
+    return _run(deliveries.drain)
+
+
+def deliver_notifications(delivery_ids: list[int]) -> dict[str, int]:
+    """Send these deliveries, each on its channel; failures are rescheduled, then raised for RQ."""
+    from market.services import deliveries
+
+    return _run(deliveries.deliver_all, delivery_ids)

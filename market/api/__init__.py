@@ -14,6 +14,7 @@ from .businesses import blp as businesses  # noqa: E402
 from .buyers import blp as buyers  # noqa: E402
 from .catalog import blp as catalog  # noqa: E402
 from .jobs import blp as jobs  # noqa: E402
+from .notifications import blp as notifications  # noqa: E402
 from .orders import blp as orders  # noqa: E402
 
-BLUEPRINTS = (accounts, catalog, businesses, orders, jobs, admin, buyers)
+BLUEPRINTS = (accounts, catalog, businesses, orders, jobs, admin, buyers, notifications)

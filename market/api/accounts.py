@@ -9,7 +9,8 @@ from .. import ratelimits
 from ..auth import me, require
 from ..extensions import limiter
 from ..schemas.accounts import MeOut, RegisterIn, TokenIn, TokenOut, UserOut
-from ..services import accounts
+from ..schemas.notifications import ProfileIn
+from ..services import accounts, inbox
 
 blp = Blueprint("accounts", __name__, url_prefix="/api/v1", description="Accounts and tokens")
 
@@ -48,13 +49,25 @@ def revoke() -> None:
     accounts.revoke_token(request.headers.get("Authorization", "").partition(" ")[2].strip())
 
 
-@blp.get("/me")
-@require()
-@blp.response(200, MeOut)
-def whoami() -> Any:
-    user = me()
+def _me_body(user: Any) -> dict[str, Any]:
     business_id = accounts.business_id_of(user) if user.role == "business" else None
     out = {**UserOut().dump(user), "business_id": business_id}
     if user.role == "buyer":
         out["verified"] = user.verified
     return out
+
+
+@blp.get("/me")
+@require()
+@blp.response(200, MeOut)
+def whoami() -> Any:
+    return _me_body(me())
+
+
+@blp.patch("/me")
+@require()
+@blp.arguments(ProfileIn)
+@blp.response(200, MeOut)
+def update_me(data: dict[str, Any]) -> Any:
+    """Your language, phone and notification channels (`notify_email`, `notify_sms`, `digest`)."""
+    return _me_body(inbox.update_profile(me(), data))

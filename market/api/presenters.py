@@ -12,9 +12,10 @@ from dataclasses import asdict
 from typing import Any
 
 from ..domain import states
-from ..models import Business, Job, Order, User
+from ..models import Business, Job, Notification, Order, User
 from ..services.businesses import BusinessFigures
 from ..services.common import tally
+from ..services.inbox import text_of
 
 
 class Derived:
@@ -78,6 +79,11 @@ def job_for(viewer: User, j: Job) -> Derived:
 
 def buyer(u: User, open_units: int) -> Derived:
     return Derived(u, open_units=open_units)
+
+
+def notification(locale: str) -> Callable[[Notification], Derived]:
+    """A notification with its text in ``locale``."""
+    return lambda n: Derived(n, text=text_of(n, locale))
 
 
 def page(

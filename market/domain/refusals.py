@@ -112,6 +112,8 @@ MESSAGES: dict[str, str] = {
         "Bulk requisitions are for verified buyers. Ask the programme's administrators to verify "
         "your organization; until then, post orders one at a time."
     ),
+    # notifications
+    "notification_not_found": "No such notification.",
     # jobs
     "offer_not_open_accept": "This job is {status}: only an open offer can be accepted.",
     "offer_not_open_decline": "This job is {status}: only an open offer can be declined.",

@@ -5,11 +5,15 @@ from .batches import OrderBatch
 from .businesses import BUSINESS_STATUSES, OWNER_GROUPS, Business, business_kits
 from .heartbeats import Heartbeat
 from .kits import TARGET_GROUPS, Kit
+from .notifications import CHANNELS, DIGESTS, KINDS, Delivery, Notification, OrderMessage
 from .orders import Job, JobEvent, Order
 from .users import LOCALES, ROLES, ApiToken, User
 
 __all__ = [
     "BUSINESS_STATUSES",
+    "CHANNELS",
+    "DIGESTS",
+    "KINDS",
     "LOCALES",
     "OWNER_GROUPS",
     "ROLES",
@@ -17,13 +21,16 @@ __all__ = [
     "ApiToken",
     "AuditEntry",
     "Business",
+    "Delivery",
     "Heartbeat",
     "IdempotencyKey",
     "Job",
     "JobEvent",
     "Kit",
+    "Notification",
     "Order",
     "OrderBatch",
+    "OrderMessage",
     "User",
     "business_kits",
 ]

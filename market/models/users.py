@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 
 from flask_login import UserMixin
-from sqlalchemy import ForeignKey, String, false
+from sqlalchemy import ForeignKey, String, false, true
 from sqlalchemy.orm import Mapped, mapped_column
 
 from ..config import utc_now
@@ -28,6 +28,10 @@ class User(UserMixin, db.Model):
     organization: Mapped[str | None] = mapped_column(String(200))
     phone: Mapped[str | None] = mapped_column(String(32))
     locale: Mapped[str] = mapped_column(String(2), default="fa")
+    # channels besides in-app (which cannot be turned off), and one message per event or a daily digest
+    notify_email: Mapped[bool] = mapped_column(default=True, server_default=true())
+    notify_sms: Mapped[bool] = mapped_column(default=False, server_default=false())
+    digest: Mapped[str] = mapped_column(String(8), default="instant", server_default="instant")
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utc_now)
     # buyers only: checked by an admin; until then a buyer's open orders are capped
     verified: Mapped[bool] = mapped_column(default=False, server_default=false())

@@ -33,6 +33,9 @@ class UserOut(Schema):
     locale = fields.String()
     organization = fields.String(allow_none=True)
     phone = fields.String(allow_none=True)
+    notify_email = fields.Boolean()
+    notify_sms = fields.Boolean()
+    digest = fields.String()
 
 
 class MeOut(UserOut):

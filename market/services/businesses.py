@@ -15,6 +15,7 @@ from ..errors import Conflict, Forbidden, Invalid, NotFound
 from ..extensions import db
 from ..models import Business, Job, Kit, User
 from ..tasks import enqueue
+from . import notifications as notify
 from .accounts import end_sessions
 from .common import audit, lock_order, move_job, now, paginate, refresh_order_status, today, where_equal
 from .matching import open_commitments
@@ -50,6 +51,7 @@ def create(user: User, data: dict[str, Any]) -> Business:
     db.session.add(b)
     db.session.flush()
     audit(user, "business.registered", "business", b.id, province=b.province)
+    notify.approval_needed(b)
     db.session.commit()
     return b
 
@@ -133,6 +135,7 @@ def approve(admin: User, business_id: int) -> Business:
     b.approved_at = now()
     b.suspend_reason = None
     audit(admin, "business.approved", "business", b.id)
+    notify.business_approved(b)
     db.session.commit()
     enqueue(REMATCH_WAITING)
     return b
@@ -173,6 +176,7 @@ def suspend(admin: User, business_id: int, reason: str | None, jobs: str = KEEP_
                 move_job(job, states.CANCELLED, admin, reason="business suspended")
                 job.closed_reason = "business suspended"
                 cancelled.append(job.id)
+                notify.offer_withdrawn(job)
         refresh_order_status(order, admin)
     audit(
         admin,
@@ -184,6 +188,7 @@ def suspend(admin: User, business_id: int, reason: str | None, jobs: str = KEEP_
         withdrawn_orders=order_ids,
         cancelled_jobs=cancelled,
     )
+    notify.business_suspended(b)
     end_sessions(b.owner_id)  # its owner's page sessions and API tokens end with the suspension
     db.session.commit()
     enqueue(REMATCH_WAITING)

@@ -13,6 +13,7 @@ from ..domain import states
 from ..errors import NotFound
 from ..extensions import db
 from ..models import AuditEntry, Job, JobEvent, Order, User
+from . import notifications as notify
 
 
 def now() -> datetime:
@@ -159,4 +160,5 @@ def offer(
         quantity=quantity,
         rule=match.get("rule"),
     )
+    notify.offer_made(job)
     return job

@@ -16,6 +16,7 @@ from ..errors import Conflict, Forbidden, Invalid, NotFound
 from ..extensions import db
 from ..models import Business, Job, Order, User
 from ..tasks import enqueue
+from . import notifications as notify
 from .businesses import require_approved
 from .common import (
     audit,
@@ -112,6 +113,7 @@ def accept(user: User, job_id: int) -> Job:
         raise Conflict("offer_expired", job_id=job.id)
     move_job(job, states.ACCEPTED, user)
     job.accepted_at = job.updated_at
+    notify.job_accepted(job)
     refresh_order_status(order, user)
     db.session.commit()
     return job
@@ -165,6 +167,7 @@ def ship(user: User, job_id: int, carrier: str | None, tracking_code: str | None
     owed = job.quantity - job.units_done
     job.units_done = job.quantity
     job.shipped_at, job.carrier, job.tracking_code = job.updated_at, carrier, tracking_code
+    notify.job_shipped(job)
     refresh_order_status(order, user)
     db.session.commit()
     if owed:  # the rest of the job left the line with the shipment
@@ -193,6 +196,7 @@ def deliver(user: User, job_id: int, received: int, note: str | None) -> Job:
         job, states.DELIVERED, user, received_quantity=received, shortfall=job.quantity - received, note=note
     )
     job.delivered_at, job.received_quantity, job.delivery_note = job.updated_at, received, note
+    notify.job_delivered(job, user)
     refresh_order_status(order, user)
     db.session.commit()
     return job
@@ -229,6 +233,7 @@ def reassign(admin: User, job_id: int, business_id: int) -> Job:
         raise Conflict("reassign_short_capacity", free=free, quantity=job.quantity, due=due)
     move_job(job, states.CANCELLED, admin, reason="reassigned", to_business_id=target.id)
     job.closed_reason = f"reassigned to business {target.id}"
+    notify.offer_withdrawn(job)
     distance = geo.distance_km(target.province, order.delivery_province)
     explanation = {
         "distance_km": distance,

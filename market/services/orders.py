@@ -18,6 +18,7 @@ from ..errors import Conflict, Invalid, NotFound
 from ..extensions import db
 from ..models import IdempotencyKey, Job, Kit, Order, User
 from ..tasks import enqueue
+from . import notifications as notify
 from .buyers import check_open_units
 from .common import audit, lock_order, move_job, now, paginate, refresh_order_status, today, where_equal
 
@@ -213,6 +214,7 @@ def cancel(user: User, order_id: int, reason: str | None) -> Order:
     for job in order.jobs:
         if job.status in states.CANCELLABLE_JOB_STATUSES:
             move_job(job, states.CANCELLED, user, reason="order cancelled")
+            notify.job_cancelled(job)
     order.cancelled_at = now()
     order.cancel_reason = reason
     refresh_order_status(order, user)

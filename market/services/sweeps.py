@@ -20,6 +20,7 @@ from ..domain import states
 from ..extensions import db
 from ..models import Heartbeat, Job, Order
 from ..tasks import enqueue
+from . import deliveries, digests, outbox, reminders
 from .common import lock_order, move_job, now, refresh_order_status
 
 MATCH_KIT = "workers.jobs.match_kit"
@@ -31,6 +32,8 @@ class SweepReport:
     expired_offers: int
     stale_pending: int
     awaiting: int
+    deliveries: int = 0
+    reminders: int = 0
 
 
 def expire_offers() -> int:
@@ -73,8 +76,21 @@ def sweep() -> SweepReport:
         enqueue(MATCH_KIT, kit_id, job_id=f"sweep-match-kit-{kit_id}", coalesce=False)
     if awaiting or expired:
         enqueue(REMATCH_WAITING, job_id="rematch-waiting", coalesce=False)
+    told = reminders.remind()
+    digests.bundle_due()
+    due = resend_deliveries()
     record_beat(SWEEP)
-    return SweepReport(expired, len(stale), len(awaiting))
+    return SweepReport(expired, len(stale), len(awaiting), due, told)
+
+
+def resend_deliveries() -> int:
+    """Hand every due delivery to the queue again (lost with Redis, or failed and now due), and
+    in the embedded mode run what this sweep's own commits made ready."""
+    due = deliveries.due_ids()
+    db.session.rollback()
+    outbox.hand_over(due)
+    outbox.dispatch()
+    return len(due)
 
 
 SWEEP = "sweep"

@@ -15,11 +15,12 @@ from ..domain.deadlines import earliest_needed_by, latest_needed_by
 from ..errors import Conflict, Invalid
 from ..extensions import limiter
 from ..models import Order
-from ..services import jobs, orders
+from ..services import jobs, messages, orders
 from ..services.common import tally, today
 from . import bp, i18n
 from .common import kit_choices, page_number, province_choices, role_required, user
 from .forms import DeliverForm, OrderForm, ReasonForm
+from .notifications import MessageForm
 from .refusals import refusal_text
 
 PER_PAGE = 20
@@ -112,6 +113,8 @@ def order_page(order_id: int) -> Any:
         deliver_forms=deliver_forms,
         cancel_form=ReasonForm(),
         cancellable=cancellable(order),
+        thread=messages.whole_thread(user(), order_id),
+        message_form=MessageForm(),
     )
 
 

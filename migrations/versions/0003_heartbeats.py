@@ -1,7 +1,7 @@
 """heartbeats: when the periodic sweep last ran, kept where a Redis that comes back empty cannot lose it
 
-Revision ID: 0002_heartbeats
-Revises: 0001_initial
+Revision ID: 0003_heartbeats
+Revises: 0002_sessions
 Create Date: 2026-11-29 08:15:00
 
 """
@@ -10,8 +10,8 @@ from alembic import op
 
 
 # revision identifiers, used by Alembic.
-revision = "0002_heartbeats"
-down_revision = "0001_initial"
+revision = "0003_heartbeats"
+down_revision = "0002_sessions"
 branch_labels = None
 depends_on = None
 

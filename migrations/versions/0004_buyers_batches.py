@@ -1,14 +1,14 @@
 """buyer verification (users.verified) and bulk requisitions (order_batches, orders.batch_id)
 
-Revision ID: 0002_buyers_batches
-Revises: 0001_initial
+Revision ID: 0004_buyers_batches
+Revises: 0003_heartbeats
 """
 
 import sqlalchemy as sa
 from alembic import op
 
-revision = "0002_buyers_batches"
-down_revision = "0001_initial"
+revision = "0004_buyers_batches"
+down_revision = "0003_heartbeats"
 branch_labels = None
 depends_on = None
 
