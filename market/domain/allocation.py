@@ -167,8 +167,8 @@ def allocate_batch(
 ) -> BatchResult:
     """Place a batch of orders as a whole among ``businesses`` (any eligibility, open work included).
 
-    ``OrderToMatch.quantity`` is what is still to place of each order; ``live_jobs`` is ignored (a
-    batch has no cap on jobs per order: P5, the number of jobs never makes units wait).
+    ``OrderToMatch.quantity`` is what is still to place of each order (a batch has no cap on jobs
+    per order: P5, the number of jobs never makes units wait).
     ``engine_unit_km`` (order id -> unit-km of the online engine's jobs for it) only feeds the
     explanations' ``unit_km_saved``. ``keep`` ((order id, business id) -> units, e.g. the offers a
     re-optimisation may withdraw) is kept where that costs neither units nor unit-km.

@@ -148,8 +148,8 @@ def fill(
     by_id = {b.id: b for b in businesses}
     filled: list[RawJob] = []
     for order_id in sorted(lacking):
-        request = dataclasses.replace(orders[order_id], quantity=lacking[order_id], live_jobs=0)
-        for a in match_order(request, pool, today, max_splits=request.quantity).allocations:
+        request = dataclasses.replace(orders[order_id], quantity=lacking[order_id])
+        for a in match_order(request, pool, today, max_splits=None).allocations:
             filled.append((order_id, a.business_id, a.quantity, a.due_date, FROM_FILL))
             added[a.business_id].append(Commitment(a.quantity, a.due_date))
             b = by_id[a.business_id]
