@@ -95,7 +95,7 @@ class MarketCollector(Collector):
         yield from self._queue()
 
     def _database(self) -> Iterator[Metric]:
-        from .models import Order
+        from .models import Delivery, Order
         from .services.common import now
         from .services.sweeps import seconds_since_sweep
 
@@ -109,6 +109,14 @@ class MarketCollector(Collector):
                 )
             )
             since = seconds_since_sweep()
+            # email and SMS not yet sent (held for a digest or quiet hours included), by channel
+            waiting = dict(
+                db.session.execute(
+                    select(Delivery.channel, func.count())
+                    .where(Delivery.status.in_(("pending", "held")))
+                    .group_by(Delivery.channel)
+                ).all()
+            )
         except SQLAlchemyError:
             db.session.rollback()
             up.add_metric([], 0)
@@ -126,6 +134,14 @@ class MarketCollector(Collector):
             f"Orders pending for longer than the grace period ({grace} s): their matching job was lost",
             value=overdue or 0,
         )
+        notifications = GaugeMetricFamily(
+            "market_notifications_waiting",
+            "Notification deliveries not sent yet (pending, or held for a digest), by channel",
+            labels=["channel"],
+        )
+        for channel, count in sorted(waiting.items()):
+            notifications.add_metric([channel], count)
+        yield notifications
         yield GaugeMetricFamily(
             "market_sweep_age_seconds",
             "Seconds since the last sweep finished (+Inf if none ever did)",
@@ -161,7 +177,7 @@ def _histogram(fields: dict[str, float]) -> HistogramMetricFamily:
         buckets.append(("+Inf" if math.isinf(bound) else f"{bound}", cumulative))
     return HistogramMetricFamily(
         "market_matching_duration_seconds",
-        "How long matching one order took",
+        "How long a matching job took (a round of one kit, or the rematch of one order)",
         buckets=buckets,
         sum_value=fields.get("sum", 0.0),
     )

@@ -49,6 +49,7 @@ def _run(fn: Callable[..., T], *args: Any) -> T:
 
 def match_kit(kit_id: int) -> int:
     """The nudge after orders of a kit are posted: match its new orders in rounds."""
+    from market.metrics import timed_matching
     from market.services import matching
     from market.tasks import started
 
@@ -56,7 +57,7 @@ def match_kit(kit_id: int) -> int:
         started("workers.jobs.match_kit", kit)
         return matching.match_kit(kit)
 
-    return _run(run, kit_id)
+    return _run(timed_matching(run), kit_id)
 
 
 def match_order(order_id: int) -> Any:
@@ -68,6 +69,7 @@ def match_order(order_id: int) -> Any:
 
 
 def rematch_waiting(kit_id: int | None = None) -> int:
+    from market.metrics import timed_matching
     from market.services import matching
     from market.tasks import started
 
@@ -75,7 +77,7 @@ def rematch_waiting(kit_id: int | None = None) -> int:
         started("workers.jobs.rematch_waiting", *([] if kit is None else [kit]))
         return matching.rematch_waiting(kit)
 
-    return _run(run, kit_id)
+    return _run(timed_matching(run), kit_id)
 
 
 def sweep() -> Any:

@@ -111,3 +111,16 @@ def test_the_dashboard_shows_the_last_sweep(api: ApiClient, app: Flask, clock: C
         .count("market_sweep_age_seconds 42.0")
         == 1
     )
+
+
+def test_metrics_count_the_notifications_waiting_by_channel(api: ApiClient, app: Flask, clock: Clock) -> None:
+    admin = api.admin()
+    assert ("market_notifications_waiting", "email") not in scrape(api, admin.headers)
+    workshop = api.business(admin, approve=False, weekly_capacity=70)
+    # email once a day: the approval's email waits for the digest
+    r = workshop.patch("/api/v1/me", json={"notify_email": True, "digest": "daily"})
+    assert r.status_code == 200, r.get_json()
+    me = workshop.get("/api/v1/me").get_json()
+    assert admin.post(f"/api/v1/businesses/{me['business_id']}/approve").status_code == 200
+    api.settle()  # on RQ a worker makes the deliveries from the notification
+    assert scrape(api, admin.headers)[("market_notifications_waiting", "email")] == 1
