@@ -22,6 +22,11 @@ def test_earliest_needed_by_is_tomorrow():
     assert deadlines.earliest_needed_by(DAY) == date(2026, 12, 2)
 
 
+def test_latest_needed_by_is_a_year_ahead():
+    assert deadlines.latest_needed_by(DAY) == date(2027, 12, 1)
+    assert deadlines.earliest_needed_by(DAY) < deadlines.latest_needed_by(DAY)
+
+
 @pytest.mark.parametrize(
     ("status", "due", "late"),
     [

@@ -11,7 +11,7 @@ from marshmallow import validate
 from wtforms.validators import Length, Regexp
 
 from market.schemas.accounts import RegisterIn
-from market.schemas.businesses import BusinessIn, BusinessPatch
+from market.schemas.businesses import BusinessIn, BusinessPatch, SuspendIn
 from market.schemas.jobs import DeliverIn, ProgressIn, ShipIn
 from market.schemas.orders import CancelIn, OrderIn
 from market.web import forms
@@ -74,3 +74,8 @@ def test_form_and_schema_take_the_same_input(
     app: Flask, form: Any, form_field: str, schema: Any, schema_field: str
 ):
     assert form_rules(form, form_field) == schema_rules(schema, schema_field)
+
+
+def test_the_suspend_form_offers_the_schemas_choices(app: Flask):
+    choices = [c.value for c in forms.SuspendForm.jobs.kwargs["choices"]]
+    assert tuple(choices) == tuple(SuspendIn().fields["jobs"].validators[0].choices)
