@@ -4,8 +4,10 @@ A round locks the kit's row, then its orders (at most ``MATCH_ROUND_SIZE``, olde
 id), then every candidate business of the kit (ascending id); it loads their open work once,
 matches the orders one after another with the pure engine over one ``CandidatePool`` (each offer
 made is put back into the pool before the next order is matched, exactly as the database would
-hold it), writes every offer, event and audit entry in one flush, and commits once. The result is
-what matching the orders one by one in arrival order would give (P1–P8 as for one order).
+hold it), writes every offer, event and audit entry in one flush, and the notifications they
+cause in one more INSERT (:mod:`.notify_bulk`), and commits once. The result, notifications
+included, is what matching the orders one by one in arrival order would give (P1–P8 as for one
+order).
 
 Serialising rounds: a row lock on the kit (``SELECT … FROM kits … FOR UPDATE``), not an advisory
 lock. It is released by the commit, by the rollback and by the death of the worker's session,
@@ -31,6 +33,7 @@ from ..domain.capacity import Commitment
 from ..domain.errors import DomainError
 from ..extensions import db
 from ..models import AuditEntry, Business, Job, JobEvent, Kit, Order, business_kits
+from . import notify_bulk
 from .common import now, tally, today
 
 
@@ -184,20 +187,30 @@ def run_round(kit_id: int, *, waiting: bool, after_id: int = 0) -> RoundOutcome:
         db.session.rollback()
         return RoundOutcome(kit_id, 0, after_id, 0)
     pool = candidate_pool(kit)
+    before = {o.id: (o.matched_at is None, _has_units_to_place(o, day)) for o in orders}
     offers = [_Offer(order, a) for order in orders for a in _match_one(order, pool, day)]
     moment = now()
-    _write_offers(offers, moment)
-    _write_orders(orders, offers, moment)
+    made = _write_offers(offers, moment)
+    after = _write_orders(orders, offers, moment)
+    told = [
+        notify_bulk.RoundOrder(o, *before[o.id], after[o.id].allocated, after[o.id].unallocated)
+        for o in orders
+    ]
+    notify_bulk.tell_round(kit, told, made, moment)
     db.session.commit()
     return RoundOutcome(kit_id, len(orders), orders[-1].id, len(offers))
 
 
+def _has_units_to_place(order: Order, day: date) -> bool:
+    """Not cancelled, not past its date, with units no live job holds: what matching looks at."""
+    return order.cancelled_at is None and tally(order).unallocated > 0 and order.needed_by > day
+
+
 def _match_one(order: Order, pool: matching.CandidatePool, day: date) -> tuple[matching.Allocation, ...]:
     """What the engine offers one order of the round; the pool then holds those offers."""
-    t = tally(order)
-    if order.cancelled_at is not None or t.unallocated <= 0 or order.needed_by <= day:
+    if not _has_units_to_place(order, day):
         return ()
-    request = order_to_match(order, t.unallocated, declined_by(order))
+    request = order_to_match(order, tally(order).unallocated, declined_by(order))
     try:
         return matching.place_order(request, pool, day, current_app.config["MAX_SPLITS"] or None).allocations
     except DomainError as err:
@@ -205,10 +218,11 @@ def _match_one(order: Order, pool: matching.CandidatePool, day: date) -> tuple[m
         return ()
 
 
-def _write_offers(offers: list[_Offer], moment: datetime) -> None:
-    """Every offer of the round with its first event and its audit entry: three bulk inserts."""
+def _write_offers(offers: list[_Offer], moment: datetime) -> list[notify_bulk.NewOffer]:
+    """Every offer of the round with its first event and its audit entry: three bulk inserts.
+    Returns the offers made, with their jobs' ids, for the notifications."""
     if not offers:
-        return
+        return []
     expires = moment + timedelta(hours=current_app.config["OFFER_TTL_HOURS"])
     explained = [o.allocation.explanation.as_dict() for o in offers]
     rows = [
@@ -255,18 +269,28 @@ def _write_offers(offers: list[_Offer], moment: datetime) -> None:
         for i, o, why in zip(ids, offers, explained, strict=True)
     ]
     db.session.execute(insert(AuditEntry), entries)
+    return [
+        notify_bulk.NewOffer(
+            i, o.order, o.allocation.business_id, o.allocation.quantity, o.allocation.due_date, expires
+        )
+        for i, o in zip(ids, offers, strict=True)
+    ]
 
 
-def _write_orders(orders: list[Order], offers: list[_Offer], moment: datetime) -> None:
+def _write_orders(
+    orders: list[Order], offers: list[_Offer], moment: datetime
+) -> dict[int, states.OrderTally]:
     """Each order of the round: matched now, its status as its jobs (old and new) imply, through
-    the order's state machine, with an audit entry for each change; bulk updates."""
+    the order's state machine, with an audit entry for each change; bulk updates. Returns each
+    order's tally after the round."""
     new: dict[int, list[states.JobShare]] = {}
     for o in offers:
         new.setdefault(o.order.id, []).append(states.JobShare(states.OFFERED, o.allocation.quantity))
-    changes, entries = [], []
+    changes, entries, tallies = [], [], {}
     for order in orders:
         shares = [states.JobShare(j.status, j.quantity) for j in order.jobs] + new.get(order.id, [])
         t = states.tally_order(order.quantity, shares, matched=True, cancelled=order.cancelled_at is not None)
+        tallies[order.id] = t
         row: dict[str, Any] = {
             "id": order.id,
             "matched_at": order.matched_at or moment,
@@ -289,6 +313,7 @@ def _write_orders(orders: list[Order], offers: list[_Offer], moment: datetime) -
         db.session.execute(update(Order), [r for r in changes if tuple(sorted(r)) == keys])
     if entries:
         db.session.execute(insert(AuditEntry), entries)
+    return tallies
 
 
 def run_rounds(kit_id: int, *, waiting: bool) -> int:

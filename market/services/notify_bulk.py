@@ -1,0 +1,123 @@
+"""What a matching round tells, written in bulk inside the round's transaction.
+
+A round tells exactly what matching its orders one by one told (see :mod:`.notifications`): the
+workshop's owner hears of each offer made (``offer_new``); the buyer hears that the order was
+matched (``order_matched``, once per order the round made offers for) and, while units are left
+to place, that they wait (``units_waiting``: on the order's first matching or when the round made
+offers for it). The same kinds, readers, params and links as the one-at-a-time functions, but all
+rows go in with one INSERT (plus one read of the offered workshops' owners) instead of one ORM
+object each. They commit or roll back with the round; after its commit the delivery job is nudged
+as for any other notification (:func:`.outbox.remember`), and it fans them out into deliveries.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import date, datetime
+from typing import Any
+
+from sqlalchemy import insert, select
+
+from ..extensions import db
+from ..models import Business, Kit, Notification, Order
+from . import outbox
+
+
+@dataclass(frozen=True)
+class NewOffer:
+    """An offer the round wrote (its job's id and what the offer says)."""
+
+    job_id: int
+    order: Order
+    business_id: int
+    quantity: int
+    due_date: date
+    expires_at: datetime
+
+
+@dataclass(frozen=True)
+class RoundOrder:
+    """An order of the round, as it stood before the round and after it."""
+
+    order: Order
+    #: the round is the order's first matching
+    first: bool
+    #: the order had units to place when the round took it (not cancelled, not past its date)
+    waiting: bool
+    allocated: int
+    unallocated: int
+
+
+def _row(user_id: int, kind: str, params: dict[str, Any], link: str, moment: datetime) -> dict[str, Any]:
+    return {
+        "user_id": user_id,
+        "kind": kind,
+        "params": params,
+        "link": link,
+        "once_key": None,
+        "created_at": moment,
+    }
+
+
+def _offer_params(o: NewOffer, kit: Kit) -> dict[str, Any]:
+    """As :func:`.notifications.job_params` says it of the job."""
+    return {
+        "job_id": o.job_id,
+        "order_id": o.order.id,
+        "quantity": o.quantity,
+        "kit_fa": kit.name_fa,
+        "kit_en": kit.name_en,
+        "due_date": o.due_date.isoformat(),
+        "expires_at": o.expires_at.isoformat(),
+    }
+
+
+def _shops(ids: set[int]) -> dict[int, tuple[int, str]]:
+    """Owner and province of each offered workshop (one read; the round holds their rows locked)."""
+    if not ids:
+        return {}
+    rows = db.session.execute(
+        select(Business.id, Business.owner_id, Business.province).where(Business.id.in_(ids))
+    )
+    return {i: (owner, province) for i, owner, province in rows}
+
+
+def round_rows(
+    kit: Kit, orders: Iterable[RoundOrder], offers: list[NewOffer], moment: datetime
+) -> list[dict[str, Any]]:
+    """The round's notification rows, order by order in the round's order (each order's offers,
+    then its "matched", then its "waiting"), as the one-at-a-time path added them."""
+    shops = _shops({o.business_id for o in offers})
+    by_order: dict[int, list[NewOffer]] = {}
+    for o in offers:
+        by_order.setdefault(o.order.id, []).append(o)
+    rows = []
+    for r in orders:
+        order, made = r.order, by_order.get(r.order.id, [])
+        for o in made:
+            link = f"/workshop/offers#job-{o.job_id}"
+            rows.append(_row(shops[o.business_id][0], "offer_new", _offer_params(o, kit), link, moment))
+        if made:
+            params = {
+                "order_id": order.id,
+                "allocated": r.allocated,
+                "quantity": order.quantity,
+                "workshops": len({o.business_id for o in made}),
+                "provinces": sorted({shops[o.business_id][1] for o in made}),
+                "needed_by": order.needed_by.isoformat(),
+            }
+            rows.append(_row(order.buyer_id, "order_matched", params, f"/orders/{order.id}", moment))
+        if r.unallocated and r.waiting and (r.first or made):
+            params = {"order_id": order.id, "unallocated": r.unallocated, "earliest": None}
+            rows.append(_row(order.buyer_id, "units_waiting", params, f"/orders/{order.id}", moment))
+    return rows
+
+
+def tell_round(kit: Kit, orders: Iterable[RoundOrder], offers: list[NewOffer], moment: datetime) -> int:
+    """Write the round's notifications in the current transaction (one INSERT); count them."""
+    rows = round_rows(kit, orders, offers, moment)
+    if rows:
+        db.session.execute(insert(Notification), rows)
+        outbox.remember()
+    return len(rows)
