@@ -105,6 +105,7 @@ def test_accept_ship_deliver_and_cancel_tell_the_other_side(api, deal, clock):
 def test_suspension_withdraws_offers_and_tells_the_workshop(api, deal):
     r = deal.admin.post(f"/api/v1/businesses/{deal.workshop.business_id}/suspend", json={"reason": "audit"})
     assert r.status_code == 200, r.get_json()
+    sign_in_again(api, deal.workshop)  # suspension revoked the owner's tokens
     assert kinds(deal.workshop)[:2] == ["business_suspended", "offer_withdrawn"]
 
 
