@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from datetime import date, datetime, timedelta
-from typing import Any
+from typing import Any, TypeVar
 from zoneinfo import ZoneInfo
 
 from flask import current_app
@@ -83,14 +83,23 @@ def move_job(job: Job, target: str, actor: User | None, **detail: Any) -> None:
     )
 
 
+Row = TypeVar("Row", bound=db.Model)
+
+
+def locked(model: type[Row], row_id: int) -> Row | None:
+    """The row of ``model`` with this id, locked for this transaction (FOR UPDATE on PostgreSQL)
+    and read afresh; None if there is none."""
+    return db.session.scalar(
+        select(model).where(model.id == row_id).with_for_update().execution_options(populate_existing=True)
+    )
+
+
 def lock_order(order_id: int) -> Order:
     """The order, locked for this transaction (FOR UPDATE on PostgreSQL).
 
     :raises NotFound: if there is no such order.
     """
-    order = db.session.execute(
-        select(Order).where(Order.id == order_id).with_for_update().execution_options(populate_existing=True)
-    ).scalar_one_or_none()
+    order = locked(Order, order_id)
     if order is None:
         raise NotFound("order_not_found", order_id=order_id)
     return order

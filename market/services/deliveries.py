@@ -20,7 +20,7 @@ from ..models import Delivery, Notification, User
 from ..tasks import release
 from . import digests, outbox
 from . import notification_texts as texts
-from .common import now
+from .common import locked, now
 
 QUIET_START, QUIET_END = time(22, 0), time(7, 0)
 MAX_BACKOFF = timedelta(hours=1)
@@ -67,12 +67,7 @@ def deliver(delivery_id: int) -> str:
 
     :raises DeliveryFailed: the channel refused or could not be reached (rescheduled first).
     """
-    d = db.session.scalar(
-        select(Delivery)
-        .where(Delivery.id == delivery_id)
-        .with_for_update()
-        .execution_options(populate_existing=True)
-    )
+    d = locked(Delivery, delivery_id)
     moment = now()
     if d is None or d.status != "pending" or d.next_attempt_at > moment:
         status = "missing" if d is None else d.status if d.status != "pending" else "not due"
@@ -102,12 +97,7 @@ def deliver(delivery_id: int) -> str:
 def fan_out(notification_id: int) -> list[int]:
     """Make the notification's deliveries from its reader's channel choices, once; return the ids
     of its deliveries waiting to be sent (a daily-digest reader's are held for the digest)."""
-    n = db.session.scalar(
-        select(Notification)
-        .where(Notification.id == notification_id)
-        .with_for_update()
-        .execution_options(populate_existing=True)
-    )
+    n = locked(Notification, notification_id)
     if n is None:
         db.session.rollback()
         return []

@@ -21,6 +21,7 @@ from .businesses import require_approved
 from .common import (
     audit,
     lock_order,
+    locked,
     move_job,
     now,
     offer,
@@ -211,12 +212,7 @@ def reassign(admin: User, job_id: int, business_id: int) -> Job:
     job = visible(admin, job_id)
     order = lock_order(job.order_id)
     job = next(j for j in order.jobs if j.id == job_id)
-    target = db.session.scalar(
-        select(Business)
-        .where(Business.id == business_id)
-        .with_for_update()
-        .execution_options(populate_existing=True)
-    )
+    target = locked(Business, business_id)
     if target is None:
         raise NotFound("business_not_found", business_id=business_id)
     if job.status not in states.CANCELLABLE_JOB_STATUSES:

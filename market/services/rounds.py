@@ -34,7 +34,7 @@ from ..domain.errors import DomainError
 from ..extensions import db
 from ..models import AuditEntry, Business, Job, JobEvent, Kit, Order, business_kits
 from . import notify_bulk
-from .common import now, tally, today
+from .common import locked, now, tally, today
 
 
 @dataclass(frozen=True)
@@ -166,9 +166,7 @@ def lock_round_orders(kit_id: int, *, waiting: bool, after_id: int, day: date) -
 
 def lock_kit(kit_id: int) -> Kit | None:
     """The kit's row, locked: the round's mutex (see the module's note)."""
-    return db.session.scalar(
-        select(Kit).where(Kit.id == kit_id).with_for_update().execution_options(populate_existing=True)
-    )
+    return locked(Kit, kit_id)
 
 
 @dataclass(frozen=True)
