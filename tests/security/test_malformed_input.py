@@ -60,8 +60,11 @@ def test_a_body_is_still_refused_for_a_role_that_may_not_act_first(api: ApiClien
         "//evil.example/",
     ],
 )
-def test_the_language_switch_never_redirects_off_site_or_splits_headers(client: Any, target: str) -> None:
-    r = client.get(f"/language/en?next={target}")
+def test_the_language_switch_never_redirects_off_site_or_splits_headers(app: Flask, target: str) -> None:
+    from ..web.test_workshop_pages import Pages
+
+    pages = Pages(app)
+    r = pages.client.post(f"/language/en?next={target}", data={"csrf_token": pages.token("/")})
     assert r.status_code == 302
     assert r.headers["Location"] == "/"
     assert "stolen" not in r.headers.get("Set-Cookie", "")
