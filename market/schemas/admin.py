@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from marshmallow import Schema, fields, validate
 
-from .common import MAX_ID, PageArgs, PageOut
+from .common import MAX_ID, PageArgs, page_of
 
 
 class ProvinceCapacity(Schema):
@@ -44,8 +44,7 @@ class AuditOut(Schema):
     detail = fields.Dict()
 
 
-class AuditList(PageOut):
-    items = fields.List(fields.Nested(AuditOut))
+AuditList = page_of(AuditOut)
 
 
 class Accepted(Schema):

@@ -5,7 +5,7 @@ from marshmallow import Schema, fields, validate
 from .. import limits
 from ..models import BUSINESS_STATUSES, OWNER_GROUPS
 from .catalog import KIT_CODE
-from .common import PageArgs, PageOut, Phone, StrictInteger, StrictSchema, province_field, strict_bool, text
+from .common import PageArgs, Phone, StrictInteger, StrictSchema, page_of, province_field, strict_bool, text
 
 KITS = fields.List(
     fields.String(validate=KIT_CODE), validate=validate.Length(min=1, max=limits.KITS_PER_BUSINESS_MAX)
@@ -89,5 +89,4 @@ class BusinessDetailOut(BusinessOut):
     on_time_rate = fields.Float(allow_none=True)
 
 
-class BusinessList(PageOut):
-    items = fields.List(fields.Nested(BusinessOut))
+BusinessList = page_of(BusinessOut)

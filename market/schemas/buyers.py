@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from marshmallow import Schema, fields
 
-from .common import PageArgs, PageOut
+from .common import PageArgs, page_of
 
 
 class BuyerArgs(PageArgs):
@@ -19,5 +19,4 @@ class BuyerOut(Schema):
     created_at = fields.DateTime()
 
 
-class BuyerList(PageOut):
-    items = fields.List(fields.Nested(BuyerOut))
+BuyerList = page_of(BuyerOut)

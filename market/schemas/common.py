@@ -23,12 +23,18 @@ class ErrorOut(Schema):
 
 
 class PageOut(Schema):
-    """One page of a list: its ``items`` (each list declares them), how many there are in all,
+    """One page of a list: its ``items`` (``page_of`` declares them), how many there are in all,
     the page and its size."""
 
     total = fields.Integer()
     page = fields.Integer()
     per_page = fields.Integer()
+
+
+def page_of(item: type[Schema]) -> type[PageOut]:
+    """The schema of one page of ``item`` rows, named after it: ``OrderOut`` gives ``OrderList``."""
+    name = item.__name__.removesuffix("Out") + "List"
+    return type(name, (PageOut,), {"items": fields.List(fields.Nested(item)), "__module__": item.__module__})
 
 
 class StrictSchema(Schema):

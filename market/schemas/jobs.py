@@ -4,7 +4,7 @@ from marshmallow import Schema, fields, validate
 
 from .. import limits
 from ..domain import states
-from .common import MAX_ID, PageArgs, PageOut, StrictInteger, StrictSchema, text
+from .common import MAX_ID, PageArgs, StrictInteger, StrictSchema, page_of, text
 
 
 class JobArgs(PageArgs):
@@ -73,5 +73,4 @@ class JobOut(Schema):
     events = fields.List(fields.Nested(EventOut))
 
 
-class JobList(PageOut):
-    items = fields.List(fields.Nested(JobOut))
+JobList = page_of(JobOut)

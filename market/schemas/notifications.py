@@ -4,7 +4,7 @@ from marshmallow import Schema, fields, validate
 
 from .. import limits
 from ..models import DIGESTS, LOCALES
-from .common import PageArgs, PageOut, Phone, StrictSchema, Trimmed, strict_bool
+from .common import PageArgs, Phone, StrictSchema, Trimmed, page_of, strict_bool
 
 
 class NotificationArgs(PageArgs):
@@ -22,8 +22,7 @@ class NotificationOut(Schema):
     read_at = fields.DateTime(allow_none=True)
 
 
-class NotificationList(PageOut):
-    items = fields.List(fields.Nested(NotificationOut))
+NotificationList = page_of(NotificationOut)
 
 
 class MarkedOut(Schema):
@@ -56,5 +55,4 @@ class MessageOut(Schema):
     created_at = fields.DateTime()
 
 
-class MessageList(PageOut):
-    items = fields.List(fields.Nested(MessageOut))
+MessageList = page_of(MessageOut)

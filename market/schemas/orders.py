@@ -6,7 +6,7 @@ from .. import limits
 from ..domain import states
 from ..domain.deadlines import MAX_LEAD_DAYS, MIN_LEAD_DAYS
 from .catalog import KIT_CODE
-from .common import MAX_ID, PageArgs, PageOut, StrictInteger, StrictSchema, province_field, text
+from .common import MAX_ID, PageArgs, StrictInteger, StrictSchema, page_of, province_field, text
 
 
 class OrderIn(StrictSchema):
@@ -74,8 +74,7 @@ class OrderOut(Schema):
     jobs = fields.List(fields.Nested(OrderJobOut))
 
 
-class OrderList(PageOut):
-    items = fields.List(fields.Nested(OrderOut))
+OrderList = page_of(OrderOut)
 
 
 class BatchIn(StrictSchema):
