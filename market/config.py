@@ -80,6 +80,16 @@ def is_scaled(cfg: Mapping[str, Any]) -> bool:
 def load(env: Mapping[str, str] | None = None, **overrides: Any) -> dict[str, Any]:
     """The app's configuration: environment values over defaults, ``overrides`` over both."""
     env = os.environ if env is None else env
+    cfg: dict[str, Any] = {}
+    for part in (_storage, _timing, _web, _rate_limits, _notifications, _openapi):
+        cfg.update(part(env))
+    cfg.update(overrides)
+    _mode_defaults(cfg, env, overrides)
+    return cfg
+
+
+def _storage(env: Mapping[str, str]) -> dict[str, Any]:
+    """Where the data and the queue are, and how jobs run."""
     database_url = env.get("DATABASE_URL") or f"sqlite:///{INSTANCE_DIR / 'market.db'}"
     if database_url.startswith("postgresql://") or database_url.startswith("postgres://"):
         # psycopg 3 is the driver we ship
@@ -90,8 +100,8 @@ def load(env: Mapping[str, str] | None = None, **overrides: Any) -> dict[str, An
         # a database that does not answer is reported (503) within seconds, not after the OS's
         # TCP timeout of minutes
         engine_options["connect_args"] = {"connect_timeout": _int(env, "DATABASE_CONNECT_TIMEOUT", 3)}
-    cfg: dict[str, Any] = {
-        # filled in below: generated in the embedded mode, required in the scaled one
+    return {
+        # completed by _mode_defaults: generated in the embedded mode, required in the scaled one
         "SECRET_KEY": env.get("SECRET_KEY") or None,
         "SQLALCHEMY_DATABASE_URI": database_url,
         "SQLALCHEMY_ENGINE_OPTIONS": engine_options,
@@ -99,6 +109,12 @@ def load(env: Mapping[str, str] | None = None, **overrides: Any) -> dict[str, An
         # "rq": matching runs in RQ workers; "inline": right after the commit, in-process
         "JOBS_MODE": env.get("MARKET_JOBS") or ("rq" if redis_url else "inline"),
         "RQ_QUEUE": env.get("MARKET_QUEUE", "market"),
+    }
+
+
+def _timing(env: Mapping[str, str]) -> dict[str, Any]:
+    """Matching, tokens and the sweep: sizes, durations and the sweep's watchdog."""
+    return {
         "OFFER_TTL_HOURS": _int(env, "OFFER_TTL_HOURS", 48),
         # jobs one matching pass may make for an order (0: no limit); the next pass continues at once
         "MAX_SPLITS": _int(env, "MAX_SPLITS", 0),
@@ -112,6 +128,12 @@ def load(env: Mapping[str, str] | None = None, **overrides: Any) -> dict[str, An
         "PENDING_GRACE_SECONDS": _int(env, "PENDING_GRACE_SECONDS", 30),
         # queue a sweep from a worker or a web request when none has run for three intervals
         "SWEEP_WATCHDOG": _bool(env.get("SWEEP_WATCHDOG"), True),
+    }
+
+
+def _web(env: Mapping[str, str]) -> dict[str, Any]:
+    """Requests, sessions and proxies."""
+    return {
         # what a client is told to wait (Retry-After) while the database is unavailable (503)
         "RETRY_AFTER_SECONDS": _int(env, "RETRY_AFTER_SECONDS", 5),
         # addresses (or networks, "10.0.0.0/8") allowed to read /metrics without an admin token
@@ -124,6 +146,12 @@ def load(env: Mapping[str, str] | None = None, **overrides: Any) -> dict[str, An
         "SESSION_HOURS": _int(env, "SESSION_HOURS", 12),
         # how many proxies in front of the app may set X-Forwarded-For/-Proto (0: none trusted)
         "TRUSTED_PROXIES": _int(env, "TRUSTED_PROXIES", 0),
+    }
+
+
+def _rate_limits(env: Mapping[str, str]) -> dict[str, Any]:
+    """Rate limits and the buyers' limits."""
+    return {
         "RATELIMIT_ENABLED": _bool(env.get("RATELIMIT_ENABLED"), True, "RATELIMIT_ENABLED"),
         "RATELIMIT_AUTH": env.get("RATELIMIT_AUTH", "20 per minute"),
         # failed sign-ins per account (API token and page sign-in together), whatever the address
@@ -138,8 +166,13 @@ def load(env: Mapping[str, str] | None = None, **overrides: Any) -> dict[str, An
         "UNVERIFIED_MAX_OPEN_UNITS": _int(env, "UNVERIFIED_MAX_OPEN_UNITS", 1000),
         # request body limit for a bulk requisition (up to 1,000 orders) and the CSV upload pages
         "BATCH_MAX_CONTENT_LENGTH": _int(env, "BATCH_MAX_CONTENT_LENGTH", 4 * 1024 * 1024),
-        # notifications: where links in emails and SMS point, and the outside channels (each
-        # unset means the console adapter: messages go to the log)
+    }
+
+
+def _notifications(env: Mapping[str, str]) -> dict[str, Any]:
+    """Notifications: where links in emails and SMS point, and the outside channels (each
+    unset means the console adapter: messages go to the log)."""
+    return {
         "PUBLIC_URL": env.get("PUBLIC_URL", "http://127.0.0.1:5000"),
         "MAIL_SERVER": env.get("MAIL_SERVER") or None,
         "MAIL_PORT": _int(env, "MAIL_PORT", 25),
@@ -150,7 +183,12 @@ def load(env: Mapping[str, str] | None = None, **overrides: Any) -> dict[str, An
         "SMS_GATEWAY_URL": env.get("SMS_GATEWAY_URL") or None,
         "SMS_API_KEY": env.get("SMS_API_KEY") or None,
         "SMS_SENDER": env.get("SMS_SENDER") or None,
-        # flask-smorest / OpenAPI
+    }
+
+
+def _openapi(env: Mapping[str, str]) -> dict[str, Any]:
+    """flask-smorest / OpenAPI, and the clock."""
+    return {
         "API_TITLE": "Kit marketplace",
         "API_VERSION": "v1",
         "OPENAPI_VERSION": "3.0.3",
@@ -159,9 +197,6 @@ def load(env: Mapping[str, str] | None = None, **overrides: Any) -> dict[str, An
         # a callable returning an aware UTC datetime; tests replace it to move time
         "CLOCK": utc_now,
     }
-    cfg.update(overrides)
-    _mode_defaults(cfg, env, overrides)
-    return cfg
 
 
 def _mode_defaults(cfg: dict[str, Any], env: Mapping[str, str], overrides: Mapping[str, Any]) -> None:
