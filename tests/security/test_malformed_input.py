@@ -4,8 +4,6 @@ an id filter written with digits ``int()`` refuses ("²" is a digit to ``str.isd
 
 from __future__ import annotations
 
-from typing import Any
-
 import pytest
 from flask import Flask
 
