@@ -42,7 +42,9 @@ def check_open_units(buyer: User, adding: int) -> None:
     """
     if buyer.role != "buyer" or buyer.verified:
         return
-    db.session.execute(select(User.id).where(User.id == buyer.id).with_for_update())
+    # FOR NO KEY UPDATE: orders of this buyer serialise here, while rows that point at the buyer
+    # (a round's notifications to it) can still be inserted
+    db.session.execute(select(User.id).where(User.id == buyer.id).with_for_update(key_share=True))
     held = open_units(buyer.id)
     limit = cap()
     if held + adding > limit:

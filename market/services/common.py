@@ -86,12 +86,13 @@ def move_job(job: Job, target: str, actor: User | None, **detail: Any) -> None:
 Row = TypeVar("Row", bound=db.Model)
 
 
-def locked(model: type[Row], row_id: int) -> Row | None:
+def locked(model: type[Row], row_id: int, *, key_share: bool = False) -> Row | None:
     """The row of ``model`` with this id, locked for this transaction (FOR UPDATE on PostgreSQL)
-    and read afresh; None if there is none."""
-    return db.session.scalar(
-        select(model).where(model.id == row_id).with_for_update().execution_options(populate_existing=True)
-    )
+    and read afresh; None if there is none. ``key_share`` takes FOR NO KEY UPDATE instead: still
+    one holder at a time, but rows that only point at this one (a foreign key takes KEY SHARE) can
+    be inserted meanwhile."""
+    statement = select(model).where(model.id == row_id).with_for_update(key_share=key_share)
+    return db.session.scalar(statement.execution_options(populate_existing=True))
 
 
 def lock_order(order_id: int) -> Order:

@@ -165,8 +165,10 @@ def lock_round_orders(kit_id: int, *, waiting: bool, after_id: int, day: date) -
 
 
 def lock_kit(kit_id: int) -> Kit | None:
-    """The kit's row, locked: the round's mutex (see the module's note)."""
-    return locked(Kit, kit_id)
+    """The kit's row, locked: the round's mutex (see the module's note). FOR NO KEY UPDATE, so that
+    orders of the kit can be posted while a round runs (their foreign key takes KEY SHARE on it):
+    with FOR UPDATE, a buyer's post holding its own row and a round telling that buyer deadlocked."""
+    return locked(Kit, kit_id, key_share=True)
 
 
 @dataclass(frozen=True)

@@ -49,7 +49,9 @@ def test_an_admin_lists_buyers_by_verification_with_their_open_units(api: ApiCli
     verified = api.buyer(organization="Tehran NGO")
     api.business(approve=False)  # not a buyer: never listed
     assert post(waiting, clock, 300).status_code == 201
-    cancelled = post(waiting, clock, 200).get_json()
+    second = post(waiting, clock, 200)
+    assert second.status_code == 201, second.get_json()
+    cancelled = second.get_json()
     assert waiting.post(f"{ORDERS}/{cancelled['id']}/cancel").status_code == 200
     assert post(verified, clock, 5000).status_code == 201
     api.settle()
