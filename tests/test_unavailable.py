@@ -4,6 +4,7 @@ is crashed and started again, is in ``tests/workers/test_outages.py``."""
 
 from __future__ import annotations
 
+import re
 import socket
 import sqlite3
 from pathlib import Path
@@ -95,9 +96,10 @@ def test_signing_in_works_while_the_rate_limits_redis_is_down(sqlite_template: P
 def test_an_unreachable_database_is_the_refusal_database_unavailable(tmp_path: Path) -> None:
     """The 503 says the refusal by its stable code: the API its English sentence, the page its page
     text in the reader's language (``market/web/refusals.py``)."""
+    (tmp_path / "market.db").mkdir()  # a folder where the database file should be: it never opens
     config = {
         **base_config(Clock()),
-        "SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp_path / 'no such folder' / 'market.db'}",
+        "SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp_path / 'market.db'}",
         "JOBS_MODE": "inline",
         "REDIS_URL": None,
     }
@@ -108,5 +110,7 @@ def test_an_unreachable_database_is_the_refusal_database_unavailable(tmp_path: P
     page = client.get("/")
     assert page.status_code == 503 and "Retry-After" in page.headers
     assert "به پایگاه داده دسترسی ندارد" in page.get_data(as_text=True)
-    client.get("/language/en")
+    token = re.search(r'name="csrf_token" value="([^"]+)"', page.get_data(as_text=True))
+    assert token, "the page's language switch has no CSRF token"
+    client.post("/language/en", data={"csrf_token": token.group(1)})  # the switch works without the database
     assert "cannot reach its database right now" in client.get("/").get_data(as_text=True)

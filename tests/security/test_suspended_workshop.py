@@ -8,6 +8,7 @@ from typing import Any
 import pytest
 from flask import Flask
 
+from ..api.test_orders import sign_in_again
 from ..support import Actor, ApiClient, Clock
 from ..web.test_workshop_pages import flashes, signed_in
 
@@ -46,6 +47,8 @@ def test_a_suspended_workshop_cannot_change_its_profile_accept_progress_or_ship(
     r = admin.post(f"{BUSINESSES}/{workshop.business_id}/suspend", json={"reason": "Inspection failed"})
     assert r.status_code == 200, r.get_json()
     api.settle()
+    assert workshop.get("/api/v1/me").status_code == 401  # suspension revoked its tokens
+    sign_in_again(api, workshop)  # signed in again, it may look but not act
     # the default keeps accepted work with it; the open offer is withdrawn
     assert statuses(admin, jobs) == {
         "offered": "cancelled",
@@ -114,9 +117,9 @@ def test_an_unknown_choice_is_refused_and_changes_nothing(api: ApiClient, clock:
 
 def test_the_pages_refuse_a_suspended_workshop_and_say_why(app: Flask, api: ApiClient, clock: Clock) -> None:
     admin, workshop, _buyer, jobs = workshop_with_work(api, clock)
-    pages = signed_in(app, workshop)
     assert admin.post(f"{BUSINESSES}/{workshop.business_id}/suspend", json={}).status_code == 200
     api.settle()
+    pages = signed_in(app, workshop)  # suspension ended its sessions: signed in again, it may look
     profile = {"weekly_capacity": "7000", "min_lot": "1", "kits": "ELDERLY-COVID", "city": "Kermanshah"}
     attempts = [
         ("/workshop", profile, "/workshop", ""),
