@@ -167,3 +167,17 @@ def check_p5_never_stranded(
         assert f == 0 or (f < b.min_lot and f < result.unallocated), (
             f"{result.unallocated} units wait while business {b.id} has room {f} (min_lot {b.min_lot})"
         )
+
+
+def check_every_property(
+    order: OrderToMatch, cands: tuple[Business, ...], result: MatchResult, today: date
+) -> None:
+    """P1–P5, P7, P8 of one match, as every whole-engine property test asks them."""
+    check_p1(order, cands, result, today)
+    check_p2(order, cands, result, today)
+    check_p3(order, result)
+    check_p4(order, cands, result, today)
+    check_p5(order, cands, result, today)
+    check_p5_never_stranded(order, cands, result, today)
+    check_p7(order, cands, result, today)
+    check_p8(order, result)

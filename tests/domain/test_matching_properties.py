@@ -269,14 +269,7 @@ def test_one_call_on_loaded_businesses_meets_every_property(bs, qty, days, kit, 
     order = OrderToMatch(1, kit, qty, province, TODAY + timedelta(days=days), declined)
     cands = tuple(bs)
     r = match_order(order, cands, TODAY)
-    checks.check_p1(order, cands, r, TODAY)
-    checks.check_p2(order, cands, r, TODAY)
-    checks.check_p3(order, r)
-    checks.check_p4(order, cands, r, TODAY)
-    checks.check_p5(order, cands, r, TODAY)
-    checks.check_p5_never_stranded(order, cands, r, TODAY)
-    checks.check_p7(order, cands, r, TODAY)
-    checks.check_p8(order, r)
+    checks.check_every_property(order, cands, r, TODAY)
 
 
 @settings(max_examples=300, deadline=None)
@@ -377,10 +370,4 @@ def test_p2_p5_a_business_passed_over_for_its_min_lot_takes_the_remainder_before
     bs, order = case
     cands = tuple(bs)
     r = match_order(order, cands, TODAY)
-    checks.check_p1(order, cands, r, TODAY)
-    checks.check_p2(order, cands, r, TODAY)
-    checks.check_p3(order, r)
-    checks.check_p4(order, cands, r, TODAY)
-    checks.check_p5(order, cands, r, TODAY)
-    checks.check_p5_never_stranded(order, cands, r, TODAY)
-    checks.check_p7(order, cands, r, TODAY)
+    checks.check_every_property(order, cands, r, TODAY)
