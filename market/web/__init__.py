@@ -11,9 +11,10 @@ from typing import Any
 from flask import Blueprint, Flask, Response, make_response, render_template
 from flask_babel import Babel
 from flask_wtf.csrf import CSRFError, CSRFProtect
+from sqlalchemy.exc import SQLAlchemyError
 
 from ..domain import geo
-from ..errors import ServiceError
+from ..errors import ServiceError, database_unavailable, unavailable
 from . import i18n
 from .refusals import refusal_text
 
@@ -75,7 +76,14 @@ def render_error(
     ``refused`` use case by its code when it has a page text (``web/refusals.py``), and the
     ``message`` of a 403 or 400 (the page's own reason, already translated) is shown."""
     refusal = refusal_text(refused, "") if refused is not None else ""
-    page = render_template("error.html", status=status, csrf=csrf, refusal=refusal, message=message)
+    try:
+        page = render_template("error.html", status=status, csrf=csrf, refusal=refusal, message=message)
+    except SQLAlchemyError as err:
+        # the page's header asks who is signed in; with the database gone that question fails too,
+        # and the honest answer is the outage page (which asks nothing of the database)
+        if status == 503 or not database_unavailable(err):
+            raise
+        return unavailable(err)
     return make_response(page, status)
 
 
