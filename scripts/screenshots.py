@@ -1,6 +1,7 @@
 """Screenshots of the main pages for the README: the app in the embedded mode (SQLite in a
 temporary folder, jobs run inline) with the demo data, served on 127.0.0.1, photographed by the
-system's Chromium in Persian on a phone (375 px) and a desktop (1,440 px).
+system's Chromium in Persian on a phone (375 px) and a desktop (1,440 px): fa-<page>.png and
+fa-phone-<page>.png (en-... with --lang en).
 
     .venv/bin/python scripts/screenshots.py               # into docs/screenshots/
     .venv/bin/python scripts/screenshots.py --out /tmp/shots --lang en
@@ -34,9 +35,9 @@ from market.app import create_app  # noqa: E402
 from market.extensions import db  # noqa: E402
 
 CHROMIUM = os.environ.get("CHROMIUM", "/usr/bin/chromium")
-WIDTHS = {"phone": 375, "desktop": 1440}
+WIDTHS = {"-phone": 375, "": 1440}
 #: who signs in (None: a visitor), and the pages they see: name -> path ("{order}": one of theirs,
-#: "{refused}": the order form sent with an impossible date)
+#: "{delivered}": one delivered, "{refused}": the order form sent with an impossible date)
 PAGES: dict[str | None, dict[str, str]] = {
     None: {"catalog": "/", "signup": "/signup"},
     "buyer1@demo.kitmarket.ir": {
@@ -44,6 +45,7 @@ PAGES: dict[str | None, dict[str, str]] = {
         "new-order": "/orders/new",
         "order-errors": "{refused}",
         "order": "{order}",
+        "order-delivered": "{delivered}",
     },
     "workshop1@demo.kitmarket.ir": {
         "workshop-offers": "/workshop/offers",
@@ -98,9 +100,10 @@ def sign_in(page: Page, url: str, email: str) -> None:
 
 
 def open_page(page: Page, url: str, path: str) -> None:
-    if path == "{order}":
+    if path in ("{order}", "{delivered}"):
         page.goto(f"{url}/orders")
-        path = page.locator("main table a").first.get_attribute("href") or "/orders"
+        rows = page.locator("main table tr" + (":has(.status-delivered)" if path == "{delivered}" else ""))
+        path = rows.locator("a").first.get_attribute("href") or "/orders"
     if path == "{refused}":
         page.goto(f"{url}/orders/new")
         page.locator("#quantity").fill("۱۲۰")
@@ -130,7 +133,7 @@ def shoot(url: str, out: Path, lang: str) -> list[Path]:
                 open_page(page, url, path)
                 for size, width in WIDTHS.items():
                     page.set_viewport_size({"width": width, "height": 900})
-                    target = out / f"{lang}-{size}-{name}.png"
+                    target = out / f"{lang}{size}-{name}.png"
                     page.screenshot(path=str(target), full_page=True)
                     saved.append(target)
             context.close()

@@ -6,7 +6,6 @@ and every button, menu link, pagination link and choice row is at least 44 x 44 
 from __future__ import annotations
 
 import json
-import shutil
 from collections.abc import Iterator
 from dataclasses import asdict, dataclass, field
 from datetime import timedelta
@@ -17,11 +16,8 @@ from urllib.parse import urlsplit
 import pytest
 from playwright.sync_api import Browser, BrowserContext, Page, Route
 
-from market.app import create_app
-
-from ..conftest import base_config
-from ..support import ROOT, ApiClient, Clock, copy_db, local_today
-from .conftest import LiveServer
+from ..support import ROOT, ApiClient, Clock, local_today
+from .conftest import LiveServer, live_site
 from .test_browser_buyer import sign_in
 
 # the walk's pages move on before fonts finish loading: see conftest.pytest_collection_modifyitems
@@ -74,23 +70,8 @@ class Walk:
 @pytest.fixture(scope="module")
 def a11y_site(sqlite_template: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer]:
     """One live site for the module (the walk sets it up once and only reads it afterwards)."""
-    folder = tmp_path_factory.mktemp("a11y")
-    copy_db(sqlite_template, folder / "market.db")
-    app = create_app(
-        {
-            **base_config(Clock()),
-            "SQLALCHEMY_DATABASE_URI": f"sqlite:///{folder / 'market.db'}",
-            "JOBS_MODE": "inline",
-            "REDIS_URL": None,
-        }
-    )
-    with LiveServer(app) as server:
+    with live_site(sqlite_template, tmp_path_factory.mktemp("a11y"), Clock()) as server:
         yield server
-    from market.extensions import db
-
-    with app.app_context():
-        db.engine.dispose()
-    shutil.rmtree(folder, ignore_errors=True)
 
 
 @dataclass
