@@ -55,6 +55,18 @@ TARGETS = """(size) => {
 }"""
 
 
+#: kinds of target the walk must have measured somewhere
+KINDS = {
+    "menu link": "header nav a",
+    "pagination link": "nav.pages a",
+    "radio row": "label.choice:has(input[type=radio])",
+    "checkbox row": "label.choice:has(input[type=checkbox])",
+    "filter checkbox": ".field.check label",
+    "button": "main button",
+    "summary": "main summary",
+}
+
+
 @dataclass
 class Walk:
     """What the walk saw, page by page ("fa /orders")."""
@@ -63,6 +75,7 @@ class Walk:
     violations: dict[str, list[Any]] = field(default_factory=dict)
     overflow: dict[str, int] = field(default_factory=dict)
     small_targets: dict[str, list[str]] = field(default_factory=dict)
+    measured: set[str] = field(default_factory=set)  # the kinds of target seen at least once
     blocked: list[str] = field(default_factory=list)
     foreign: list[str] = field(default_factory=list)
 
@@ -194,6 +207,7 @@ def look(page: Page, walk: Walk, key: str) -> None:
         walk.violations[key] = found
     if small := page.evaluate(TARGETS, TARGET):
         walk.small_targets[key] = small
+    walk.measured.update(kind for kind, sel in KINDS.items() if page.locator(sel).count())
     for width in (PHONE, DESKTOP):
         page.set_viewport_size({"width": width, "height": 800})
         if (extra := page.evaluate(OVERFLOW)) > 0:
@@ -229,10 +243,9 @@ def walk(a11y_site: LiveServer, browser: Browser) -> Walk:
                 look(page, walk, f"{lang} {email or 'visitor'} {refused} (refused)")
         context.close()
     # what was found, whole, for whoever fixes it (git-ignored)
+    found = json.dumps(asdict(walk), indent=1, ensure_ascii=False, default=sorted)
     (ROOT / "test-artifacts").mkdir(exist_ok=True)
-    (ROOT / "test-artifacts" / "a11y-walk.json").write_text(
-        json.dumps(asdict(walk), indent=1, ensure_ascii=False)
-    )
+    (ROOT / "test-artifacts" / "a11y-walk.json").write_text(found, encoding="utf-8")
     return walk
 
 
@@ -282,4 +295,5 @@ def test_no_page_scrolls_sideways_on_a_phone_or_a_desktop_with_200_character_wor
 
 
 def test_every_target_is_at_least_44_px_on_a_phone(walk: Walk):
+    assert walk.measured == set(KINDS)
     assert walk.small_targets == {}
