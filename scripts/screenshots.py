@@ -4,7 +4,7 @@ system's Chromium in Persian on a phone (375 px) and a desktop (1,440 px): fa-<p
 fa-phone-<page>.png (en-... with --lang en).
 
     .venv/bin/python scripts/screenshots.py               # into docs/screenshots/
-    .venv/bin/python scripts/screenshots.py --out /tmp/shots --lang en
+    .venv/bin/python scripts/screenshots.py --lang en --only dashboard order
 
 Nothing outside the temporary folder and the output folder is touched; the demo's accounts and
 password come from market/demo.py.
@@ -45,8 +45,8 @@ PAGES: dict[str | None, dict[str, str]] = {
         "new-order": "/orders/new",
         "order-errors": "{refused}",
         "order": "{order}",
-        "order-delivered": "{delivered}",
     },
+    "buyer2@demo.kitmarket.ir": {"order-delivered": "{delivered}"},  # the demo's delivered order
     "workshop1@demo.kitmarket.ir": {
         "workshop-offers": "/workshop/offers",
         "workshop-jobs": "/workshop/jobs",
@@ -115,13 +115,16 @@ def open_page(page: Page, url: str, path: str) -> None:
     page.wait_for_load_state("networkidle")
 
 
-def shoot(url: str, out: Path, lang: str) -> list[Path]:
+def shoot(url: str, out: Path, lang: str, only: set[str]) -> list[Path]:
     saved: list[Path] = []
     with sync_playwright() as pw:
         browser = pw.chromium.launch(
             executable_path=CHROMIUM, args=["--headless", "--no-sandbox", "--disable-gpu"]
         )
-        for email, pages in PAGES.items():
+        for email, all_pages in PAGES.items():
+            pages = {name: path for name, path in all_pages.items() if not only or name in only}
+            if not pages:
+                continue
             context = browser.new_context(locale="fa-IR" if lang == "fa" else "en-US")
             page = context.new_page()
             if email:
@@ -145,12 +148,13 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--out", type=Path, default=ROOT / "docs" / "screenshots")
     parser.add_argument("--lang", choices=("fa", "en"), default="fa")
+    parser.add_argument("--only", nargs="*", default=[], help="these pages only (names as in PAGES)")
     args = parser.parse_args()
     args.out.mkdir(parents=True, exist_ok=True)
     with tempfile.TemporaryDirectory() as tmp:
         app = demo_app(Path(tmp))
         with served(app) as url:
-            for path in shoot(url, args.out, args.lang):
+            for path in shoot(url, args.out, args.lang, set(args.only)):
                 print(path.relative_to(ROOT) if path.is_relative_to(ROOT) else path)
 
 
