@@ -203,6 +203,7 @@ def look(page: Page, walk: Walk, key: str) -> None:
     """One page, as it stands: axe and the targets at phone width, the overflow at both widths."""
     walk.visited.append(key)
     page.set_viewport_size({"width": PHONE, "height": 800})
+    page.evaluate("document.querySelectorAll('details').forEach(d => { d.open = true; })")  # their forms too
     if found := page.evaluate(RUN_AXE, WCAG21_AA):
         walk.violations[key] = found
     if small := page.evaluate(TARGETS, TARGET):
