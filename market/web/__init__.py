@@ -48,6 +48,9 @@ def init_app(app: Flask, api_blueprints: tuple[Any, ...]) -> None:
         digits=i18n.local_digits,
         province=province_name,
     )
+    from . import a11y
+
+    a11y.init_app(app)
     from ..domain import states
     from ..domain.deadlines import is_late
     from .common import owner_group_label, status_label

@@ -23,7 +23,7 @@ from ..support import PASSWORD, Actor, ApiClient, Clock, copy_db
 
 ELDERLY_PRICE = 12_500_000
 TOKEN = re.compile(r'name="csrf_token"[^>]*?value="([^"]+)"')
-FLASH = re.compile(r'<p class="flash (\w+)" role="status">([^<]*)</p>')
+FLASH = re.compile(r'<p class="flash (\w+)" role="(?:status|alert)">([^<]*)</p>')
 ADMIN_PAGES = [
     "/admin",
     "/admin/businesses",
