@@ -1,0 +1,116 @@
+"""The instant quote, read from the database and answered by the pure domain (:mod:`..domain.quote`).
+
+A quote reads the kit's candidate workshops and their open work with plain SELECTs: no row lock
+(unlike a matching round's ``candidate_pool``), no write, nothing flushed, so it neither holds
+capacity nor waits for a round. What it says is what a round would allocate to the order if it
+were placed now and nothing else happened in between.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Any
+
+from flask import current_app
+from sqlalchemy import select
+
+from ..domain import deadlines, states
+from ..domain import quote as pure
+from ..domain.capacity import Commitment
+from ..domain.matching import Business as Candidate
+from ..errors import Invalid
+from ..extensions import db
+from ..models import Business, Job, Kit, Order, business_kits
+from .common import tally, today
+from .orders import line_problems
+
+
+def candidates(kit_id: int, kit_code: str) -> list[Candidate]:
+    """The workshops that may make the kit (approved, not paused, with capacity) with their open
+    work, as the engine sees them; read without locks."""
+    rows = db.session.execute(
+        select(
+            Business.id,
+            Business.province,
+            Business.weekly_capacity,
+            Business.min_lot,
+            Business.status,
+            Business.paused,
+        )
+        .join(business_kits, business_kits.c.business_id == Business.id)
+        .where(
+            business_kits.c.kit_id == kit_id,
+            Business.status == states.APPROVED,
+            Business.paused.is_(False),
+            Business.weekly_capacity > 0,
+        )
+        .order_by(Business.id)
+    ).all()
+    work: dict[int, list[Commitment]] = {r.id: [] for r in rows}
+    if work:
+        open_jobs = db.session.execute(
+            select(Job.business_id, Job.quantity, Job.units_done, Job.due_date).where(
+                Job.business_id.in_(list(work)), Job.status.in_(states.OPEN_JOB_STATUSES)
+            )
+        )
+        for business_id, quantity, done, due in open_jobs:
+            work[business_id].append(Commitment(max(0, quantity - done), due))
+    codes = frozenset({kit_code})
+    return [
+        Candidate(
+            r.id, r.province, r.weekly_capacity, codes, r.min_lot, r.status, r.paused, tuple(work[r.id])
+        )
+        for r in rows
+    ]
+
+
+def max_splits() -> int | None:
+    """The engine's limit on jobs per pass, as rounds use it (0: none)."""
+    return current_app.config["MAX_SPLITS"] or None
+
+
+def quote(data: dict[str, Any]) -> pure.Quote:
+    """The quote for an order's ``kit``, ``quantity``, ``delivery_province`` and optional
+    ``needed_by`` (already through the schema); reads only.
+
+    :raises Invalid: a kit that cannot be ordered, a date too soon or too far (as for an order).
+    """
+    kit = db.session.scalar(select(Kit).where(Kit.code == data["kit"]))
+    problems = line_problems(data, kit)
+    if problems:
+        name, (code, params) = next(iter(problems.items()))
+        raise Invalid.field(name, code, **params)
+    assert kit is not None  # line_problems refuses a missing kit
+    return pure.quote(
+        kit.code,
+        data["quantity"],
+        data["delivery_province"],
+        data.get("needed_by"),
+        candidates(kit.id, kit.code),
+        today(),
+        max_splits=max_splits(),
+    )
+
+
+def for_waiting_units(order: Order, unallocated: int | None = None) -> pure.Quote | None:
+    """The quote for an order's units that no job holds (all of ``unallocated`` if given), without
+    the workshops that declined it: None when nothing waits or the order is closed. Within the
+    caller's transaction (a round calls it after writing its offers, so it sees them)."""
+    waiting = tally(order).unallocated if unallocated is None else unallocated
+    if waiting <= 0 or order.cancelled_at is not None or order.status in states.CLOSED_ORDER_STATUSES:
+        return None
+    day = today()
+    needed_by: date | None = order.needed_by
+    if not deadlines.earliest_needed_by(day) <= order.needed_by <= deadlines.latest_needed_by(day):
+        needed_by = None
+    declined = frozenset(j.business_id for j in order.jobs if j.status == states.DECLINED)
+    return pure.quote(
+        order.kit.code,
+        waiting,
+        order.delivery_province,
+        needed_by,
+        candidates(order.kit_id, order.kit.code),
+        day,
+        declined,
+        max_splits(),
+    )
