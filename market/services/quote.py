@@ -92,10 +92,13 @@ def quote(data: dict[str, Any]) -> pure.Quote:
     )
 
 
-def for_waiting_units(order: Order, unallocated: int | None = None) -> pure.Quote | None:
-    """The quote for an order's units that no job holds (all of ``unallocated`` if given), without
+def for_waiting_units(
+    order: Order, unallocated: int | None = None, pool: list[Candidate] | None = None
+) -> pure.Quote | None:
+    """The quote for an order's units that no job holds (``unallocated`` of them if given), without
     the workshops that declined it: None when nothing waits or the order is closed. Within the
-    caller's transaction (a round calls it after writing its offers, so it sees them)."""
+    caller's transaction (a round calls it after writing its offers, so it sees them); ``pool``:
+    the kit's candidates already read in it (a round asks for several orders of one kit)."""
     waiting = tally(order).unallocated if unallocated is None else unallocated
     if waiting <= 0 or order.cancelled_at is not None or order.status in states.CLOSED_ORDER_STATUSES:
         return None
@@ -109,7 +112,7 @@ def for_waiting_units(order: Order, unallocated: int | None = None) -> pure.Quot
         waiting,
         order.delivery_province,
         needed_by,
-        candidates(order.kit_id, order.kit.code),
+        candidates(order.kit_id, order.kit.code) if pool is None else pool,
         day,
         declined,
         max_splits(),
