@@ -15,8 +15,10 @@ class QuoteIn(StrictSchema):
     quantity = StrictInteger(required=True, validate=validate.Range(min=1, max=limits.QUANTITY_MAX))
     delivery_province = province_field(required=True)
     needed_by = fields.Date(
+        allow_none=True,
         metadata={
-            "description": f"Optional; at least {MIN_LEAD_DAYS} day and at most {MAX_LEAD_DAYS} days "
+            "description": f"Optional (null: none); at least {MIN_LEAD_DAYS} day and at most "
+            f"{MAX_LEAD_DAYS} days "
             "ahead (422 otherwise)."
         },
     )

@@ -75,6 +75,8 @@ def quote(data: dict[str, Any]) -> pure.Quote:
 
     :raises Invalid: a kit that cannot be ordered, a date too soon or too far (as for an order).
     """
+    if data.get("needed_by") is None:  # absent or null: no date asked
+        data = {k: v for k, v in data.items() if k != "needed_by"}
     kit = db.session.scalar(select(Kit).where(Kit.code == data["kit"]))
     problems = line_problems(data, kit)
     if problems:
