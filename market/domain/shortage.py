@@ -6,18 +6,19 @@ count as served when a live job holds them (matching placed them by the capacity
 dry run of matching would place them now: the waiting orders of each kit are placed one after the
 other, oldest first, on one copy of the kit's candidate pool (as a round would, :func:`place_order`),
 which holds nothing. What is left is the shortage, each unit with the reason it waits
-(:func:`waiting.explain_waiting`, asked on the pool as the dry run reached that order).
+(:func:`waiting.explain_waiting`, asked of the units left on the pool once the dry run placed
+what it could of that order).
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date
 
 from .errors import DomainError
 from .matching import Business, CandidatePool, OrderToMatch, place_order
-from .waiting import DEADLINE_PASSED, explain_waiting
+from .waiting import DEADLINE_PASSED, PLACEABLE, explain_waiting
 
 
 @dataclass(frozen=True, slots=True)
@@ -86,9 +87,11 @@ def _dry_place(
     """Units the dry run places for the order (the pool then holds them), and why the rest waits."""
     if order.needed_by <= today:
         return 0, DEADLINE_PASSED
-    reason = explain_waiting(order, list(pool), today).reason
     try:
         placed = place_order(order, pool, today, max_splits).allocated
     except DomainError:
         return 0, DEADLINE_PASSED
-    return placed, reason
+    if placed == order.quantity:
+        return placed, PLACEABLE
+    # why the rest waits, asked of the workshops as they are once the dry run placed what it could
+    return placed, explain_waiting(replace(order, quantity=order.quantity - placed), list(pool), today).reason
