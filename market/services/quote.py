@@ -12,31 +12,33 @@ from datetime import date
 from typing import Any
 
 from flask import current_app
-from sqlalchemy import select
+from sqlalchemy import Select, select
 
 from ..domain import deadlines, states
 from ..domain import quote as pure
 from ..domain.capacity import Commitment
 from ..domain.matching import Business as Candidate
-from ..errors import Invalid
 from ..extensions import db
-from ..models import Business, Job, Kit, Order, business_kits
+from ..models import Business, Job, Order, business_kits
 from .common import tally, today
-from .orders import line_problems
+from .orders import checked_kit
+
+#: what the engine needs of a candidate workshop, in :class:`Candidate`'s order
+CANDIDATE_COLUMNS = (
+    Business.id,
+    Business.province,
+    Business.weekly_capacity,
+    Business.min_lot,
+    Business.status,
+    Business.paused,
+)
 
 
-def candidates(kit_id: int, kit_code: str) -> list[Candidate]:
-    """The workshops that may make the kit (approved, not paused, with capacity) with their open
-    work, as the engine sees them; read without locks."""
-    rows = db.session.execute(
-        select(
-            Business.id,
-            Business.province,
-            Business.weekly_capacity,
-            Business.min_lot,
-            Business.status,
-            Business.paused,
-        )
+def candidate_rows(kit_id: int) -> Select[Any]:
+    """The workshops that may make the kit (approved, not paused, with capacity), ascending id:
+    the query a matching round locks (``with_for_update``) and a quote reads as it is."""
+    return (
+        select(*CANDIDATE_COLUMNS)
         .join(business_kits, business_kits.c.business_id == Business.id)
         .where(
             business_kits.c.kit_id == kit_id,
@@ -45,7 +47,13 @@ def candidates(kit_id: int, kit_code: str) -> list[Candidate]:
             Business.weekly_capacity > 0,
         )
         .order_by(Business.id)
-    ).all()
+    )
+
+
+def candidates(kit_id: int, kit_code: str) -> list[Candidate]:
+    """The kit's candidate workshops with their open work, as the engine sees them; read without
+    locks."""
+    rows = db.session.execute(candidate_rows(kit_id)).all()
     work: dict[int, list[Commitment]] = {r.id: [] for r in rows}
     if work:
         open_jobs = db.session.execute(
@@ -77,12 +85,7 @@ def quote(data: dict[str, Any]) -> pure.Quote:
     """
     if data.get("needed_by") is None:  # absent or null: no date asked
         data = {k: v for k, v in data.items() if k != "needed_by"}
-    kit = db.session.scalar(select(Kit).where(Kit.code == data["kit"]))
-    problems = line_problems(data, kit)
-    if problems:
-        name, (code, params) = next(iter(problems.items()))
-        raise Invalid.field(name, code, **params)
-    assert kit is not None  # line_problems refuses a missing kit
+    kit = checked_kit(data)
     return pure.quote(
         kit.code,
         data["quantity"],
