@@ -98,18 +98,26 @@ def quote(data: dict[str, Any]) -> pure.Quote:
 
 
 def for_waiting_units(
-    order: Order, unallocated: int | None = None, pool: list[Candidate] | None = None
+    order: Order,
+    unallocated: int | None = None,
+    pool: list[Candidate] | None = None,
+    *,
+    by_needed_by: bool = True,
 ) -> pure.Quote | None:
     """The quote for an order's units that no job holds (``unallocated`` of them if given), without
     the workshops that declined it: None when nothing waits or the order is closed. Within the
     caller's transaction (a round calls it after writing its offers, so it sees them); ``pool``:
-    the kit's candidates already read in it (a round asks for several orders of one kit)."""
+    the kit's candidates already read in it (a round asks for several orders of one kit). Without
+    ``by_needed_by`` the order's date is not asked of (the sources are then those of the earliest
+    full date: where the waiting units would be made)."""
     waiting = tally(order).unallocated if unallocated is None else unallocated
     if waiting <= 0 or order.cancelled_at is not None or order.status in states.CLOSED_ORDER_STATUSES:
         return None
     day = today()
     needed_by: date | None = order.needed_by
-    if not deadlines.earliest_needed_by(day) <= order.needed_by <= deadlines.latest_needed_by(day):
+    if not by_needed_by or not (
+        deadlines.earliest_needed_by(day) <= order.needed_by <= deadlines.latest_needed_by(day)
+    ):
         needed_by = None
     declined = frozenset(j.business_id for j in order.jobs if j.status == states.DECLINED)
     return pure.quote(

@@ -83,12 +83,13 @@ def quote_fragment() -> Any:
 
 @bp.app_template_global()
 def waiting_quote(order: Order) -> dict[str, Any] | None:
-    """For an order's page: the quote for its units that wait (none held by a job), or None when
-    nothing waits."""
+    """For an order's page: the quote for its units that wait (none held by a job): by when all of
+    them could come, and from where; None when nothing waits. (By the order's own date nothing
+    more fits, or matching would have placed it.)"""
     if order.cancelled_at is not None or order.status in states.CLOSED_ORDER_STATUSES:
         return None
     waiting = tally(order).unallocated
-    q = quotes.for_waiting_units(order, waiting) if waiting > 0 else None
+    q = quotes.for_waiting_units(order, waiting, by_needed_by=False) if waiting > 0 else None
     if q is None:
         return None
     return {"quote": q, "waiting": waiting, "provinces": provinces(q)}

@@ -63,6 +63,7 @@ def test_the_order_form_quotes_as_the_buyer_types_and_the_order_page_while_units
     expect(web.get_by_role("heading", level=1)).to_contain_text("سفارش #")
     waiting = web.locator("section.waiting-quote")
     expect(waiting).to_contain_text("بسته‌های در انتظار کارگاه")
-    expect(waiting).to_contain_text("۰ بسته از ۶۰ بستهٔ در انتظار")
+    expect(waiting).to_contain_text("۶۰ بسته در انتظار کارگاهی با ظرفیت آزاد است.")
+    expect(waiting).to_contain_text("محل ساخت: لرستان.")
     expect(waiting).to_contain_text(f"همهٔ آن‌ها تا {jalali(today + timedelta(days=16))} می‌تواند برسد.")
     screenshot(web, "fa-order-waiting-quote")

@@ -95,7 +95,8 @@ def test_the_order_page_says_when_waiting_units_could_come_and_only_while_they_w
     assert waiting["unallocated_quantity"] == 60 and placed["unallocated_quantity"] == 0
     pages = signed_in(app, buyer)
     page = pages.text(f"/orders/{waiting['id']}")
-    assert 'class="quote waiting-quote"' in page and "۶۰ بستهٔ در انتظار" in page
+    assert 'class="quote waiting-quote"' in page and "۶۰ بسته در انتظار کارگاهی" in page
+    assert "محل ساخت: لرستان." in page
     assert 'class="quote waiting-quote"' not in pages.text(f"/orders/{placed['id']}")
     # another buyer's order stays another's
     assert signed_in(app, api.buyer()).get(f"/orders/{waiting['id']}").status_code == 404
