@@ -100,3 +100,18 @@ def test_the_order_page_says_when_waiting_units_could_come_and_only_while_they_w
     assert 'class="quote waiting-quote"' not in pages.text(f"/orders/{placed['id']}")
     # another buyer's order stays another's
     assert signed_in(app, api.buyer()).get(f"/orders/{waiting['id']}").status_code == 404
+
+
+def test_in_english_the_fragment_is_english_with_latin_digits(api: ApiClient, app: Flask, clock: Clock):
+    api.business(api.admin(), province="lorestan", city="Khorramabad", weekly_capacity=70)
+    pages = signed_in(app, api.buyer())
+    pages.post("/language/en", {}, page="/orders/new")
+    day = local_today(clock) + timedelta(days=10)
+    args = {"kit": "ELDERLY-COVID", "quantity": "150", "delivery_province": "khuzestan"}
+    r = pages.get("/orders/quote", query_string=args | {"needed_by": day.isoformat()})
+    text = r.get_data(as_text=True)
+    assert r.status_code == 200 and "90 of 150 kits could be delivered by" in text
+    assert "Made in Lorestan." in text and not re.search("[\u0600-\u06ff]", text)
+    r = pages.get("/orders/quote", query_string=args | {"quantity": "0"})
+    assert r.status_code == 422 and 'class="quote-problem"' in r.get_data(as_text=True)
+    assert not re.search("[\u0600-\u06ff]", r.get_data(as_text=True))
