@@ -67,8 +67,13 @@ def create(data: dict[str, Any]) -> Any:
     return make_response(jsonify(body), status)
 
 
+def quotes_limit() -> str:
+    return str(current_app.config["RATELIMIT_QUOTES"])
+
+
 @blp.post("/quote")
 @require("buyer", "admin")
+@limiter.shared_limit(quotes_limit, scope="quotes", key_func=per_user)
 @blp.arguments(QuoteIn)
 @blp.response(200, QuoteOut)
 def quote(data: dict[str, Any]) -> Any:

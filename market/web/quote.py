@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import render_template, request
+from flask import current_app, render_template, request
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import SelectField, StringField
@@ -21,10 +21,12 @@ from .. import limits
 from ..domain import deadlines, geo, states
 from ..domain.quote import Quote
 from ..errors import Invalid
+from ..extensions import limiter
 from ..models import Order
 from ..services import quote as quotes
 from ..services.common import tally, today
 from . import bp, i18n
+from .buyer import per_user
 from .common import kit_choices, province_choices, role_required
 from .forms import REQUIRED, PersianIntegerField, whole_number
 
@@ -49,8 +51,13 @@ def provinces(q: Quote) -> str:
     return ("، " if i18n.is_fa() else ", ").join(names)
 
 
+def quotes_limit() -> str:
+    return str(current_app.config["RATELIMIT_QUOTES"])
+
+
 @bp.get("/orders/quote")
 @role_required("buyer", "admin")
+@limiter.shared_limit(quotes_limit, scope="quotes", key_func=per_user)
 def quote_fragment() -> Any:
     """The quote for what the order form holds, as a fragment of the form (422 with the first
     problem, in the reader's language, when the fields cannot be quoted)."""

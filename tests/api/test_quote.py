@@ -3,6 +3,7 @@ what placing the order then allocates (API.md)."""
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from datetime import date, timedelta
 from typing import Any
 
@@ -10,9 +11,11 @@ import pytest
 from flask import Flask
 from sqlalchemy import func, select, text
 
+from market.app import create_app
 from market.extensions import db
 from market.services import quote as quotes
 
+from ..conftest import base_config
 from ..support import ApiClient, Clock, local_today
 
 QUOTE = "/api/v1/orders/quote"
@@ -174,3 +177,37 @@ def test_bad_input_is_a_clear_422_and_changes_nothing(api, app, clock, field, va
     assert r.status_code == 422, r.get_json()
     assert r.get_json()["message"] and field in r.get_json()["errors"], r.get_json()
     assert row_counts(app) == before
+
+
+@pytest.fixture
+def limited_app(app: Flask, clock: Clock) -> Iterator[Flask]:
+    """The test's database and queue, with the quotes' limit on, counted in a fresh in-memory store."""
+    keep = ("SQLALCHEMY_DATABASE_URI", "JOBS_MODE", "REDIS_URL", "RQ_QUEUE")
+    limited = create_app(
+        {
+            **base_config(clock),
+            **{k: app.config[k] for k in keep},
+            "RATELIMIT_ENABLED": True,
+            "RATELIMIT_QUOTES": "2 per minute",
+            "RATELIMIT_STORAGE_URI": "memory://",
+        }
+    )
+    yield limited
+    with limited.app_context():
+        db.session.remove()
+        db.engine.dispose()
+
+
+def test_quotes_are_limited_per_account_the_api_and_the_form_together(limited_app: Flask, clock: Clock):
+    from ..conftest import settle_app
+    from ..web.test_workshop_pages import signed_in
+
+    api = ApiClient(limited_app, limited_app.test_client(), lambda: settle_app(limited_app))
+    buyer, other = api.buyer(), api.buyer()
+    assert buyer.post(QUOTE, json=body(clock)).status_code == 200
+    pages = signed_in(limited_app, buyer)
+    args = {"kit": KIT, "quantity": "5", "delivery_province": "tehran"}
+    assert pages.get("/orders/quote", query_string=args).status_code == 200
+    assert buyer.post(QUOTE, json=body(clock)).status_code == 429
+    assert pages.get("/orders/quote", query_string=args).status_code == 429
+    assert other.post(QUOTE, json=body(clock)).status_code == 200  # per account

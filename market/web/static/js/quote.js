@@ -28,7 +28,11 @@
       credentials: "same-origin",
       headers: { Accept: "text/html" },
     })
-      .then(function (r) { return r.text(); })
+      .then(function (r) {
+        // a quote (200) or what cannot be quoted (422); anything else (a limit, an outage) is not
+        // the form's business: the region is left empty
+        return r.status === 200 || r.status === 422 ? r.text() : "";
+      })
       .then(function (html) {
         if (mine === asked) {  // only the answer to the latest question is shown
           var doc = new DOMParser().parseFromString(html, "text/html");
