@@ -11,11 +11,10 @@ import pytest
 from flask import Flask
 from sqlalchemy import func, select, text
 
-from market.app import create_app
 from market.extensions import db
 from market.services import quote as quotes
 
-from ..conftest import base_config
+from ..conftest import rate_limited_app
 from ..support import ApiClient, Clock, local_today
 
 QUOTE = "/api/v1/orders/quote"
@@ -181,21 +180,7 @@ def test_bad_input_is_a_clear_422_and_changes_nothing(api, app, clock, field, va
 
 @pytest.fixture
 def limited_app(app: Flask, clock: Clock) -> Iterator[Flask]:
-    """The test's database and queue, with the quotes' limit on, counted in a fresh in-memory store."""
-    keep = ("SQLALCHEMY_DATABASE_URI", "JOBS_MODE", "REDIS_URL", "RQ_QUEUE")
-    limited = create_app(
-        {
-            **base_config(clock),
-            **{k: app.config[k] for k in keep},
-            "RATELIMIT_ENABLED": True,
-            "RATELIMIT_QUOTES": "2 per minute",
-            "RATELIMIT_STORAGE_URI": "memory://",
-        }
-    )
-    yield limited
-    with limited.app_context():
-        db.session.remove()
-        db.engine.dispose()
+    yield from rate_limited_app(app, clock, RATELIMIT_QUOTES="2 per minute")
 
 
 def test_quotes_are_limited_per_account_the_api_and_the_form_together(limited_app: Flask, clock: Clock):
