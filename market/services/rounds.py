@@ -178,7 +178,7 @@ def lock_kit(kit_id: int) -> Kit | None:
 
 
 @dataclass(frozen=True)
-class _Offer:
+class RoundOffer:
     order: Order
     #: the engine's allocation, or a batch's job (the same fields, each with its explanation)
     allocation: matching.Allocation | BatchJob
@@ -197,8 +197,8 @@ def run_round(kit_id: int, *, waiting: bool, after_id: int = 0) -> RoundOutcome:
     before = {o.id: (o.matched_at is None, _has_units_to_place(o, day)) for o in orders}
     offers = _match(orders, pool, day)
     moment = now()
-    made = _write_offers(offers, moment)
-    after = _write_orders(orders, offers, moment)
+    made = write_offers(offers, moment)
+    after = write_orders(orders, offers, moment)
     told = [
         notify_bulk.RoundOrder(o, *before[o.id], after[o.id].allocated, after[o.id].unallocated)
         for o in orders
@@ -213,7 +213,7 @@ def _has_units_to_place(order: Order, day: date) -> bool:
     return order.cancelled_at is None and tally(order).unallocated > 0 and order.needed_by > day
 
 
-def _match(orders: list[Order], pool: matching.CandidatePool, day: date) -> list[_Offer]:
+def _match(orders: list[Order], pool: matching.CandidatePool, day: date) -> list[RoundOffer]:
     """The round's offers: its orders with units to place allocated together by the batch
     allocator when there are several (docs/allocation.md), a single one by the online engine."""
     todo = [o for o in orders if _has_units_to_place(o, day)]
@@ -225,9 +225,11 @@ def _match(orders: list[Order], pool: matching.CandidatePool, day: date) -> list
             current_app.logger.warning("round of %s orders matched one by one: %s", len(todo), err)
         else:
             return [
-                _Offer(o, j) for o, placed in zip(todo, batch.orders, strict=True) for j in placed.allocations
+                RoundOffer(o, j)
+                for o, placed in zip(todo, batch.orders, strict=True)
+                for j in placed.allocations
             ]
-    return [_Offer(order, a) for order in orders for a in _match_one(order, pool, day)]
+    return [RoundOffer(order, a) for order in orders for a in _match_one(order, pool, day)]
 
 
 def _match_one(order: Order, pool: matching.CandidatePool, day: date) -> tuple[matching.Allocation, ...]:
@@ -242,9 +244,12 @@ def _match_one(order: Order, pool: matching.CandidatePool, day: date) -> tuple[m
         return ()
 
 
-def _write_offers(offers: list[_Offer], moment: datetime) -> list[notify_bulk.NewOffer]:
-    """Every offer of the round with its first event and its audit entry: three bulk inserts.
-    Returns the offers made, with their jobs' ids, for the notifications."""
+def write_offers(
+    offers: list[RoundOffer], moment: datetime, actor_id: int | None = None
+) -> list[notify_bulk.NewOffer]:
+    """Every offer of the round with its first event and its audit entry: three bulk inserts
+    (``actor_id``: who made them; None for matching). Returns the offers made, with their jobs'
+    ids, for the notifications (and the re-optimisation)."""
     if not offers:
         return []
     expires = moment + timedelta(hours=current_app.config["OFFER_TTL_HOURS"])
@@ -268,7 +273,7 @@ def _write_offers(offers: list[_Offer], moment: datetime) -> list[notify_bulk.Ne
         {
             "job_id": i,
             "at": moment,
-            "actor_id": None,
+            "actor_id": actor_id,
             "from_status": None,
             "to_status": states.OFFERED,
             "detail": {"match": why},
@@ -279,7 +284,7 @@ def _write_offers(offers: list[_Offer], moment: datetime) -> list[notify_bulk.Ne
     entries = [
         {
             "at": moment,
-            "actor_id": None,
+            "actor_id": actor_id,
             "action": "job.offered",
             "entity": "job",
             "entity_id": i,
@@ -301,8 +306,8 @@ def _write_offers(offers: list[_Offer], moment: datetime) -> list[notify_bulk.Ne
     ]
 
 
-def _write_orders(
-    orders: list[Order], offers: list[_Offer], moment: datetime
+def write_orders(
+    orders: list[Order], offers: list[RoundOffer], moment: datetime
 ) -> dict[int, states.OrderTally]:
     """Each order of the round: matched now, its status as its jobs (old and new) imply, through
     the order's state machine, with an audit entry for each change; bulk updates. Returns each
