@@ -194,3 +194,19 @@ def _tell(
             for o in kit_orders
         ]
         notify_bulk.tell_round(kit, told, [n for n in new if n.order.kit_id == kit.id], moment)
+
+
+def named(plan: Plan) -> tuple[dict[int, Business], dict[int, Order]]:
+    """The workshops and orders a plan names, by id, for a page."""
+    shops = {o.business_id for o in plan.withdrawn} | {j.business_id for j in plan.made}
+    order_ids = {m.order_id for m in plan.moves}
+    businesses = {b.id: b for b in db.session.scalars(select(Business).where(Business.id.in_(shops)))}
+    orders = {
+        o.id: o
+        for o in db.session.scalars(
+            select(Order)
+            .where(Order.id.in_(order_ids))
+            .options(selectinload(Order.kit), selectinload(Order.buyer))
+        )
+    }
+    return businesses, orders
