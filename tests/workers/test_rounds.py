@@ -36,6 +36,7 @@ pytestmark = NEEDS_SERVICES
 KITS = ["ELDERLY-COVID", "PREGNANT-HYGIENE"]
 PROVINCES = ["kermanshah", "lorestan", "fars", "tehran", "hamadan", "ilam"]
 Expected = tuple[int, int, int, str, dict[str, object]]  # order, business, units, due date, why
+ENGINE_KEYS = matching.Explanation(0, True, 1, 1, date(2026, 1, 1), 0, 0.0, 1, "nearest_first").as_dict()
 
 
 def waiting_now(
@@ -98,6 +99,7 @@ def in_rounds(app: Flask, kit: str, size: int) -> list[Expected]:
         for j in batch.jobs:
             shops[j.business_id] = matching.with_commitment(shops[j.business_id], j.quantity, j.due_date)
             why = j.explanation.as_dict()
+            assert set(ENGINE_KEYS) <= set(why)  # read where the engine's explanations are read
             assert why["engine_unit_km"] == spent[j.order_id]
             assert why["unit_km_saved"] == spent[j.order_id] - why["order_unit_km"]
             expected.append((j.order_id, j.business_id, j.quantity, j.due_date.isoformat(), why))
