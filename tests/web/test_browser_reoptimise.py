@@ -43,7 +43,7 @@ def test_an_admin_previews_then_applies_a_reoptimisation(
 
     web.get_by_role("button", name="اعمال").click()
     expect(web.get_by_text("اعمال شد. رقم‌های زیر پیش و پس از این تغییر است.")).to_be_visible()
-    expect(web.get_by_text("اعمال شد: ۱ پیشنهاد پس گرفته شد، ۱ پیشنهاد تازه داده شد.")).to_be_visible()
+    expect(web.get_by_text("اعمال شد. پیشنهادهای پس‌گرفته: ۱؛ پیشنهادهای تازه: ۱.")).to_be_visible()
     expect(web.get_by_role("button", name="اعمال")).to_have_count(0)
     screenshot(web, "fa-reoptimise-applied")
     assert admin.get(f"/api/v1/jobs/{offer}").get_json()["status"] == "cancelled"

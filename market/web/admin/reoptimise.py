@@ -40,7 +40,7 @@ def reoptimise_apply() -> Any:
     if done.plan.moves:
         flash(
             _(
-                "Applied: %(withdrawn)s offers withdrawn, %(made)s offers made.",
+                "Applied. Offers withdrawn: %(withdrawn)s; offers made: %(made)s.",
                 withdrawn=n(len(done.plan.withdrawn)),
                 made=n(len(done.new_job_ids)),
             ),
