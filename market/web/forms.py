@@ -31,7 +31,7 @@ from .. import limits
 from ..domain import text as text_rule
 from ..models import OWNER_GROUPS
 from ..services.passwords import weakness
-from .i18n import number, parse_date
+from .i18n import local_digits, number, parse_date
 
 REQUIRED = _l("This field is required.")
 WEAK_PASSWORD = _l(
@@ -125,6 +125,12 @@ class PersianIntegerField(IntegerField):
         except ValueError:
             self.data = None
             raise ValueError(_l("Enter a whole number.")) from None
+
+    def _value(self) -> str:
+        """What the box shows: what was typed, else the value in the reader's digits."""
+        if self.raw_data:
+            return str(self.raw_data[0])
+        return local_digits(self.data) if self.data is not None else ""
 
 
 class PhoneField(StringField):
@@ -262,6 +268,7 @@ class ProgressForm(FlaskForm):
 
 
 class ShipForm(FlaskForm):
+    shipped_quantity = PersianIntegerField(_l("Kits shipped"), whole_number(1, limits.UNITS_MAX))
     carrier = StringField(_l("Carrier (optional)"), [Optional(), LINE, Length(max=limits.CARRIER_MAX)])
     tracking_code = StringField(
         _l("Tracking code (optional)"), [Optional(), LINE, Length(max=limits.TRACKING_CODE_MAX)]
