@@ -16,10 +16,10 @@ from ..errors import Conflict, Invalid
 from ..extensions import limiter
 from ..models import Order
 from ..services import jobs, messages, orders
-from ..services.common import tally, today
-from . import bp, i18n
+from ..services.common import progress_of, tally, today
+from . import bp, i18n, timeline
 from .common import kit_choices, page_number, province_choices, role_required, user
-from .forms import DeliverForm, OrderForm, ReasonForm
+from .forms import CancelOrderForm, DeliverForm, OrderForm
 from .notifications import MessageForm
 from .refusals import refusal_text
 
@@ -100,22 +100,35 @@ def new_order() -> Any:
 @bp.get("/orders/<int:order_id>")
 @role_required("buyer", "admin")
 def order_page(order_id: int) -> Any:
-    order = orders.visible(user(), order_id)
+    return render_order(orders.visible(user(), order_id))
+
+
+def render_order(order: Order, cancel_form: CancelOrderForm | None = None, status: int = 200) -> Any:
     deliver_forms = {
         j.id: DeliverForm(prefix=f"job{j.id}", received_quantity=j.quantity)
         for j in order.jobs
         if j.status == states.SHIPPED
     }
-    return render_template(
+    t = tally(order)
+    in_hand = [j for j in order.jobs if j.status in states.IN_HAND_JOB_STATUSES]
+    page = render_template(
         "buyer/order.html",
         order=order,
-        t=tally(order),
+        t=t,
+        counts=progress_of(order),
+        history=timeline.lines(order),
+        arrival=timeline.order_arrival(order, t.unallocated),
+        job_arrival={j.id: timeline.arrival(j) for j in order.jobs},
+        answering=order.status == states.ALLOCATED and any(j.status == states.OFFERED for j in order.jobs),
         deliver_forms=deliver_forms,
-        cancel_form=ReasonForm(),
+        cancel_form=cancel_form or CancelOrderForm(formdata=None),
         cancellable=cancellable(order),
-        thread=messages.whole_thread(user(), order_id),
+        in_hand=sum(j.quantity for j in in_hand),
+        made_so_far=sum(j.units_done for j in in_hand),
+        thread=messages.whole_thread(user(), order.id),
         message_form=MessageForm(),
     )
+    return page, status
 
 
 def cancellable(order: Order) -> bool:
@@ -125,14 +138,20 @@ def cancellable(order: Order) -> bool:
 @bp.post("/orders/<int:order_id>/cancel")
 @role_required("buyer", "admin")
 def cancel_order(order_id: int) -> Any:
-    form = ReasonForm()
-    if form.validate_on_submit():
-        try:
-            orders.cancel(user(), order_id, form.reason.data or None)
-        except Conflict:
-            flash(_("This order can no longer be cancelled."), "error")
-        else:
-            flash(_("The order is cancelled."), "success")
+    order = orders.visible(user(), order_id)
+    form = CancelOrderForm()
+    if not form.validate_on_submit():
+        return render_order(order, form, 422)
+    taken = any(j.status in states.IN_HAND_JOB_STATUSES for j in order.jobs)
+    if taken and not form.confirm.data:  # workshops are making it: the buyer confirms knowing so
+        form.confirm.errors = [_("Tick this box to cancel an order that workshops are already making.")]
+        return render_order(order, form, 422)
+    try:
+        orders.cancel(user(), order_id, form.reason.data or None)
+    except Conflict:
+        flash(_("This order can no longer be cancelled."), "error")
+    else:
+        flash(_("The order is cancelled."), "success")
     return redirect(url_for("web.order_page", order_id=order_id))
 
 

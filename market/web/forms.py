@@ -246,6 +246,13 @@ class ReasonForm(FlaskForm):
     reason = StringField(_l("Reason (optional)"), [Optional(), LINE, Length(max=limits.REASON_MAX)])
 
 
+class CancelOrderForm(ReasonForm):
+    """Cancel an order: a reason, and, once workshops are making it, a tick that says the buyer
+    knows how many kits are already made (the view asks for it then)."""
+
+    confirm = BooleanField(_l("Yes, cancel it although kits are already being made"))
+
+
 #: what each choice of a suspension does with the workshop's accepted work (limits.SUSPEND_JOBS)
 SUSPEND_JOB_LABELS = {
     "keep": _l("Keep them with the workshop (it cannot work on them while suspended)"),
