@@ -4,6 +4,7 @@ again whatever depends on the data."""
 
 from __future__ import annotations
 
+import re
 from typing import Any, ClassVar
 
 from flask_babel import LazyString
@@ -15,6 +16,7 @@ from wtforms import (
     BooleanField,
     EmailField,
     Form,
+    HiddenField,
     IntegerField,
     PasswordField,
     RadioField,
@@ -34,6 +36,7 @@ from ..services.passwords import weakness
 from .i18n import local_digits, number, parse_date
 
 REQUIRED = _l("This field is required.")
+ONE_TIME_KEY = re.compile(r"[0-9a-f]{32}")
 WEAK_PASSWORD = _l(
     "This password is too common or too easy to guess: choose a longer phrase of unrelated words "
     "that you do not use elsewhere."
@@ -205,6 +208,9 @@ class OrderForm(FlaskForm):
     )
     needed_by = StringField(_l("Needed by"), [InputRequired(REQUIRED)])
     note = TextAreaField(_l("Note (optional)"), [Optional(), LINES, Length(max=limits.NOTE_MAX)])
+    #: the form's one-time key (the API's Idempotency-Key): the same form sent twice (Back, then
+    #: send again) places one order; a key that is not one of ours is ignored
+    key = HiddenField(filters=[lambda v: v if isinstance(v, str) and ONE_TIME_KEY.fullmatch(v) else None])
 
     def validate_needed_by(self, field: StringField) -> None:
         if parse_date(field.data or "") is None:

@@ -110,9 +110,12 @@ def arrival(job: Job) -> date | None:
     if job.status not in states.OPEN_JOB_STATUSES | {states.SHIPPED}:
         return None
     shipped_on = i18n.to_local(job.shipped_at).date() if job.shipped_at is not None else None
-    return deadlines.expected_arrival(
-        job.due_date, job.business.province, job.order.delivery_province, shipped_on
-    )
+    try:
+        return deadlines.expected_arrival(
+            job.due_date, job.business.province, job.order.delivery_province, shipped_on
+        )
+    except OverflowError:  # a deadline at the end of the calendar (an old row): no date to show
+        return None
 
 
 def order_arrival(order: Order, unallocated: int) -> date | None:
