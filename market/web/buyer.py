@@ -8,8 +8,10 @@ from uuid import uuid4
 
 from flask import current_app, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from flask_limiter.util import get_remote_address
 from flask_login import current_user
+from werkzeug.datastructures import MultiDict
 from wtforms import SelectChoice
 
 from ..domain import states
@@ -19,13 +21,16 @@ from ..extensions import limiter
 from ..models import Order
 from ..services import jobs, messages, orders
 from ..services.common import progress_of, tally, today
-from . import bp, i18n, timeline
+from . import bp, drafts, i18n, timeline
 from .common import kit_choices, page_number, province_choices, role_required, user
 from .forms import ONE_TIME_KEY, CancelOrderForm, DeliverForm, OrderForm
 from .notifications import MessageForm
 from .refusals import refusal_text
 
 PER_PAGE = 20
+DRAFT_BACK = _l(
+    "You were signed out before your order was sent: here it is as you typed it. Check it and send it."
+)
 
 
 @bp.get("/orders")
@@ -54,6 +59,7 @@ def per_user() -> str:
 
 
 @bp.route("/orders/new", methods=["GET", "POST"])
+@drafts.keep_when_signed_out
 @role_required("buyer")
 @limiter.shared_limit(orders_limit, scope="post-orders", key_func=per_user, methods=["POST"])
 def new_order() -> Any:
@@ -90,6 +96,11 @@ def prefill(form: OrderForm, key: str) -> Order | None:
     form as it was sent (sending it again shows its order); returns that order."""
     form.key.data = key
     placed = orders.placed_with_key(user(), key)
+    draft = drafts.take(key)
+    if placed is None and draft is not None:  # typed before a sign-in: back as it was typed
+        form.process(formdata=MultiDict(draft))
+        flash(str(DRAFT_BACK), "info")
+        return None
     if placed is None:
         form.delivery_province.data = orders.last_delivery_province(user()) or ""
         if request.args.get("kit"):

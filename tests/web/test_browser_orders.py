@@ -10,7 +10,7 @@ from persiantools import digits
 from persiantools.jdatetime import JalaliDate
 from playwright.sync_api import Page, expect
 
-from ..support import ApiClient, Clock, local_today
+from ..support import PASSWORD, ApiClient, Clock, local_today
 from .conftest import LiveServer, screenshot
 from .test_browser_buyer import sign_in, workshop_in_kermanshah
 
@@ -52,3 +52,58 @@ def test_back_and_send_again_shows_the_first_order_instead_of_placing_a_second(
     web.get_by_role("button", name="ثبت سفارش").click()
     expect(web.get_by_role("heading", level=1)).to_contain_text("سفارش #۲")
     assert buyer.get("/api/v1/orders").get_json()["total"] == 2
+
+
+def sign_out_elsewhere(site: LiveServer, email: str) -> None:
+    """The account signs out on another device: this browser's session ends with it."""
+    from market.extensions import db
+    from market.models import User
+    from market.services import accounts
+
+    with site.app.app_context():
+        accounts.sign_out(db.session.query(User).filter_by(email=email).one())
+
+
+def test_the_language_chosen_before_sign_in_the_page_wanted_and_a_typed_order_survive_sign_in(
+    web: Page, site: LiveServer, site_api: ApiClient, site_clock: Clock
+):
+    workshop_in_kermanshah(site_api)
+    buyer = site_api.buyer()
+    assert buyer.get("/api/v1/me").get_json()["locale"] == "fa"
+    web.goto(f"{site.url}/orders/new?kit=ELDERLY-COVID")
+    expect(web.get_by_role("heading", level=1)).to_have_text("ورود")
+    expect(web.locator(".flash")).to_have_text("برای دیدن این صفحه وارد شوید.")  # not Flask-Login's English
+    web.get_by_role("button", name="English").click()
+    expect(web.get_by_role("heading", level=1)).to_have_text("Sign in")
+    web.get_by_label("Email").fill(buyer.email)
+    web.get_by_label("Password").fill(PASSWORD)
+    web.get_by_role("button", name="Sign in").click()
+    # back to the page wanted, in the language chosen, which the account now keeps
+    expect(web.get_by_role("heading", level=1)).to_have_text("New order")
+    expect(web.locator("html")).to_have_attribute("lang", "en")
+    assert buyer.get("/api/v1/me").get_json()["locale"] == "en"
+
+    needed_by = local_today(site_clock) + timedelta(days=20)
+    web.get_by_label("Quantity").fill("33")
+    web.get_by_label("Delivery province").select_option("kermanshah")
+    web.get_by_label("Delivery address").fill("Kermanshah, Modarres street, health centre 2")
+    web.get_by_label("Needed by").fill(needed_by.isoformat())
+    web.get_by_label("Note (optional)").fill("Deliver to the back door")
+    sign_out_elsewhere(site, buyer.email)
+    web.get_by_role("button", name="Place the order").click()
+    expect(web.get_by_role("heading", level=1)).to_have_text("Sign in")
+    expect(web.locator(".flash")).to_have_text("Sign in to see this page.")
+    web.get_by_label("Email").fill(buyer.email)
+    web.get_by_label("Password").fill(PASSWORD)
+    web.get_by_role("button", name="Sign in").click()
+    expect(web.get_by_role("heading", level=1)).to_have_text("New order")
+    expect(web.locator(".flash")).to_contain_text("here it is as you typed it")
+    expect(web.get_by_label("Quantity")).to_have_value("33")
+    expect(web.get_by_label("Delivery address")).to_have_value("Kermanshah, Modarres street, health centre 2")
+    expect(web.get_by_label("Needed by")).to_have_value(needed_by.isoformat())
+    expect(web.get_by_label("Note (optional)")).to_have_value("Deliver to the back door")
+    assert buyer.get("/api/v1/orders").get_json()["total"] == 0  # nothing placed behind the buyer's back
+    screenshot(web, "en-order-kept-across-sign-in")
+    web.get_by_role("button", name="Place the order").click()
+    expect(web.get_by_role("heading", level=1)).to_contain_text("Order #1")
+    assert buyer.get("/api/v1/orders").get_json()["items"][0]["quantity"] == 33
