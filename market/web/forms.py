@@ -33,7 +33,7 @@ from .. import limits
 from ..domain import text as text_rule
 from ..models import OWNER_GROUPS
 from ..services.passwords import weakness
-from .i18n import local_digits, number, parse_date
+from .i18n import DateRefused, local_digits, number, read_date
 
 REQUIRED = _l("This field is required.")
 ONE_TIME_KEY = re.compile(r"[0-9a-f]{32}")
@@ -213,8 +213,10 @@ class OrderForm(FlaskForm):
     key = HiddenField(filters=[lambda v: v if isinstance(v, str) and ONE_TIME_KEY.fullmatch(v) else None])
 
     def validate_needed_by(self, field: StringField) -> None:
-        if parse_date(field.data or "") is None:
-            raise ValidationError(_l("Enter a date like 1405/09/20 (Jalali) or 2026-12-11."))
+        try:
+            read_date(field.data or "")
+        except DateRefused as err:  # says what is wrong: "Azar has 30 days"
+            raise ValidationError(str(err)) from None
 
 
 class BusinessForm(FlaskForm):

@@ -30,19 +30,22 @@ def job_ship(job_id: int) -> Any:
     form = ShipForm(prefix=f"ship{job_id}")
     if not form.validate_on_submit():
         return render_jobs({("ship", job_id): form}, 422)
-    shipped = form.shipped_quantity.data or 0
+    shipped, ordered = (
+        form.shipped_quantity.data or 0,
+        job.quantity,
+    )  # the job's quantity becomes what shipped
     try:
         jobs.ship(user(), job_id, clean(form.carrier.data), clean(form.tracking_code.data), shipped)
     except Invalid:  # more than the job's kits
         form.shipped_quantity.errors = [
             *form.shipped_quantity.errors,
-            _("Enter at most %(n)s, the number of kits in this job.", n=i18n.number(job.quantity)),
+            _("Enter at most %(n)s, the number of kits in this job.", n=i18n.number(ordered)),
         ]
         return render_jobs({("ship", job_id): form}, 422)
     except Conflict:
         flash(_("This job cannot be shipped now."), "error")
     else:
-        flash(shipped_message(job.quantity, shipped), "success")
+        flash(shipped_message(ordered, shipped), "success")
     return redirect(url_for("web.my_jobs"))
 
 

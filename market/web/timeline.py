@@ -23,6 +23,8 @@ from . import i18n
 class Line:
     at: datetime
     text: str
+    #: ties at the same moment keep the order things were written in (event ids)
+    seq: int = 0
 
 
 def ordered_quantity(job: Job) -> int:
@@ -43,9 +45,11 @@ def province(code: str) -> str:
     return province_name(code)
 
 
-def offered_text(job: Job, first_offer: datetime, e: JobEvent) -> str:
+def offered_text(job: Job, first_answer: int, e: JobEvent) -> str:
+    """An offer; one made after any workshop's answer or shipment (a decline, an expiry, a
+    withdrawal, a short shipment) is the order matched again."""
     n = i18n.number(ordered_quantity(job))
-    if e.at > first_offer or (e.detail or {}).get("reassigned_from"):
+    if e.id > first_answer or (e.detail or {}).get("reassigned_from"):
         return _("Matched again: %(n)s kits offered to %(workshop)s.", n=n, workshop=workshop(job))
     return _("%(n)s kits offered to %(workshop)s.", n=n, workshop=workshop(job))
 
@@ -68,12 +72,12 @@ def shipped_text(job: Job, detail: dict[str, Any]) -> str:
     return text
 
 
-def event_text(job: Job, e: JobEvent, first_offer: datetime) -> str:
+def event_text(job: Job, e: JobEvent, first_answer: int) -> str:
     detail = e.detail or {}
     m = i18n.number(ordered_quantity(job))
     who = workshop(job)
     if e.to_status == states.OFFERED:
-        return offered_text(job, first_offer, e)
+        return offered_text(job, first_answer, e)
     if e.to_status == states.ACCEPTED:
         return _("%(workshop)s accepted %(n)s kits.", workshop=who, n=m)
     if e.to_status == states.IN_PRODUCTION:
@@ -83,7 +87,8 @@ def event_text(job: Job, e: JobEvent, first_offer: datetime) -> str:
         return shipped_text(job, detail)
     if e.to_status == states.DELIVERED:
         received = i18n.number(int(detail.get("received_quantity", job.received_quantity or 0)))
-        return _("Delivery confirmed: %(received)s of %(n)s kits received.", received=received, n=m)
+        shipped = i18n.number(job.quantity)  # what was shipped, not what was first offered
+        return _("Delivery confirmed: %(received)s of %(n)s kits received.", received=received, n=shipped)
     if e.to_status == states.DECLINED:
         return _("%(workshop)s declined %(n)s kits; they are matched again.", workshop=who, n=m)
     if e.to_status == states.EXPIRED:
@@ -95,14 +100,14 @@ def event_text(job: Job, e: JobEvent, first_offer: datetime) -> str:
 
 def lines(order: Order) -> list[Line]:
     """Everything that happened to the order, oldest first."""
-    out = [Line(order.created_at, _("Order placed."))]
-    offers = [e.at for j in order.jobs for e in j.events if e.to_status == states.OFFERED]
-    first_offer = min(offers) if offers else order.created_at
+    out = [Line(order.created_at, _("Order placed."), -1)]
+    answers = [e.id for j in order.jobs for e in j.events if e.to_status != states.OFFERED]
+    first_answer = min(answers, default=2**62)
     for job in order.jobs:
-        out.extend(Line(e.at, event_text(job, e, first_offer)) for e in job.events)
+        out.extend(Line(e.at, event_text(job, e, first_answer), e.id) for e in job.events)
     if order.cancelled_at is not None:
-        out.append(Line(order.cancelled_at, _("Order cancelled.")))
-    return sorted(out, key=lambda line: line.at)
+        out.append(Line(order.cancelled_at, _("Order cancelled."), 2**62))
+    return sorted(out, key=lambda line: (line.at, line.seq))
 
 
 def arrival(job: Job) -> date | None:

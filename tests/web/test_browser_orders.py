@@ -10,7 +10,7 @@ from persiantools import digits
 from persiantools.jdatetime import JalaliDate
 from playwright.sync_api import Page, expect
 
-from ..support import PASSWORD, ApiClient, Clock, local_today
+from ..support import PASSWORD, Actor, ApiClient, Clock, local_today
 from .conftest import LiveServer, screenshot
 from .test_browser_buyer import sign_in, workshop_in_kermanshah
 
@@ -107,3 +107,109 @@ def test_the_language_chosen_before_sign_in_the_page_wanted_and_a_typed_order_su
     web.get_by_role("button", name="Place the order").click()
     expect(web.get_by_role("heading", level=1)).to_contain_text("Order #1")
     assert buyer.get("/api/v1/orders").get_json()["items"][0]["quantity"] == 33
+
+
+LONG_WORD = "ب" * 200  # an address or note without a space must not widen the page
+
+
+def no_horizontal_scroll(web: Page) -> None:
+    for width in (375, 1440):
+        web.set_viewport_size({"width": width, "height": 900})
+        wide = web.evaluate("document.documentElement.scrollWidth - document.documentElement.clientWidth")
+        assert wide <= 0, f"{wide}px of horizontal scroll at {width}px"
+    web.set_viewport_size({"width": 1280, "height": 900})
+
+
+def mehr_workshop(api: ApiClient) -> Actor:
+    return api.business(api.admin(), name="کارگاه مهر بانوان", province="kermanshah", weekly_capacity=140)
+
+
+def sign_out(web: Page) -> None:
+    web.get_by_role("button", name="خروج").click()
+
+
+def test_a_partial_shipment_is_matched_again_and_the_order_page_tells_it_all(
+    web: Page, site: LiveServer, site_api: ApiClient, site_clock: Clock
+):
+    workshop = site_api.business(
+        site_api.admin(), name="کارگاه مهر بانوان", province="kermanshah", weekly_capacity=140
+    )
+    buyer = site_api.buyer()
+    order = site_api.order(
+        buyer, site_clock, quantity=20, delivery_address=f"کرمانشاه {LONG_WORD}", note=LONG_WORD
+    )
+    sign_in(web, site, workshop.email)
+    web.goto(f"{site.url}/workshop/offers")
+    web.get_by_role("button", name="می‌پذیرم").first.click()
+    web.goto(f"{site.url}/workshop/jobs")
+    [job] = order["jobs"]
+    web.locator(f"#progress{job['id']}-units_done").fill("۵")
+    web.get_by_role("button", name="ثبت پیشرفت").click()
+    shipped = web.locator(f"#ship{job['id']}-shipped_quantity")
+    expect(shipped).to_have_value("۵")  # prefilled with the kits made, in Persian digits
+    web.locator(f"#ship{job['id']}-carrier").fill("پست")
+    web.locator(f"#ship{job['id']}-tracking_code").fill("IR-5501")
+    web.get_by_role("button", name="ارسال شد").click()
+    expect(web.locator(".flash")).to_contain_text("۱۵ بستهٔ دیگر به سفارش برمی‌گردد")
+    screenshot(web, "fa-workshop-partial-shipment")
+    # embedded mode matches inline: the 15 kits are offered again (to the nearest workshop with room)
+    web.goto(f"{site.url}/workshop/offers")
+    expect(web.locator("main")).to_contain_text("۱۵")
+    sign_out(web)
+
+    sign_in(web, site, buyer.email)
+    web.goto(f"{site.url}/orders/{order['id']}")
+    expect(web.locator("#count-made")).to_have_text("۵")
+    expect(web.locator("#count-shipped")).to_have_text("۵")
+    expect(web.locator("#count-received")).to_have_text("۰")
+    history = web.locator("ol.timeline")
+    expect(history).to_contain_text("کارگاه مهر بانوان (کرمانشاه) ۵ بسته ارسال کرد.")
+    expect(history).to_contain_text("کد رهگیری: IR-5501")
+    expect(history).to_contain_text("۱۵ بستهٔ دیگر به سفارش برگشت")
+    expect(history).to_contain_text("سپردن دوباره: ۱۵ بسته به کارگاه مهر بانوان (کرمانشاه) پیشنهاد شد.")
+    expect(history).to_contain_text("در حال ساخت، ۵ از ۲۰ ساخته شد.")
+    expect(web.locator(".job").filter(has_text="در انتظار پاسخ کارگاه تا")).to_contain_text("۱۵ بسته")
+    expect(web.locator("#expected-arrival")).not_to_have_text("—")
+    received = web.locator(f"#job{job['id']}-received_quantity")
+    expect(received).to_have_value("۵")  # what shipped, in Persian digits
+    no_horizontal_scroll(web)
+    screenshot(web, "fa-order-timeline")
+    web.get_by_role("button", name="تأیید تحویل").click()
+    expect(web.locator("#count-received")).to_have_text("۵")
+    expect(history).to_contain_text("تحویل تأیید شد: ۵ از ۵ بسته دریافت شد.")
+    after = buyer.get(f"/api/v1/orders/{order['id']}").get_json()
+    assert (after["made_quantity"], after["shipped_quantity"], after["delivered_quantity"]) == (5, 5, 5)
+    assert after["allocated_quantity"] == 20 and after["status"] != "delivered"  # 15 are still to come
+
+
+def test_cancelling_an_order_in_production_is_confirmed_and_the_workshop_keeps_seeing_it(
+    web: Page, site: LiveServer, site_api: ApiClient, site_clock: Clock
+):
+    workshop = site_api.business(
+        site_api.admin(), name="کارگاه مهر بانوان", province="kermanshah", weekly_capacity=140
+    )
+    buyer = site_api.buyer()
+    order = site_api.order(buyer, site_clock, quantity=20)
+    [job] = order["jobs"]
+    assert workshop.post(f"/api/v1/jobs/{job['id']}/accept").status_code == 200
+    assert workshop.post(f"/api/v1/jobs/{job['id']}/progress", json={"units_done": 12}).status_code == 200
+    sign_in(web, site, buyer.email)
+    web.goto(f"{site.url}/orders/{order['id']}")
+    web.get_by_text("لغو این سفارش").click()
+    expect(web.locator("#cancel-made")).to_contain_text("۱۲ از ۲۰ بسته ساخته شده است")
+    web.get_by_role("button", name="لغو سفارش").click()
+    confirm = web.locator("#confirm")
+    expect(confirm).to_have_attribute("aria-invalid", "true")
+    assert buyer.get(f"/api/v1/orders/{order['id']}").get_json()["status"] == "in_production"
+    screenshot(web, "fa-cancel-confirmation")
+    confirm.check()
+    web.get_by_role("button", name="لغو سفارش").click()
+    expect(web.get_by_role("heading", level=1)).to_contain_text("لغو")
+    assert buyer.get(f"/api/v1/orders/{order['id']}").get_json()["status"] == "cancelled"
+    sign_out(web)
+
+    sign_in(web, site, workshop.email)
+    web.goto(f"{site.url}/workshop/jobs")
+    cancelled = web.locator(".job").filter(has_text=f"#{digits.en_to_fa(str(order['id']))}")
+    expect(cancelled).to_contain_text("لغوشده")
+    expect(cancelled).to_contain_text("۱۲ از ۲۰ را ساخته بودید.")
