@@ -25,6 +25,8 @@ class Line:
     text: str
     #: ties at the same moment keep the order things were written in (event ids)
     seq: int = 0
+    #: a shipment's tracking code, shown apart (left to right inside the right-to-left line)
+    tracking_code: str | None = None
 
 
 def ordered_quantity(job: Job) -> int:
@@ -62,8 +64,6 @@ def shipped_text(job: Job, detail: dict[str, Any]) -> str:
     )
     if detail.get("carrier"):
         text += " " + _("Carrier: %(carrier)s.", carrier=detail["carrier"])
-    if detail.get("tracking_code"):
-        text += " " + _("Tracking code: %(code)s.", code=detail["tracking_code"])
     if detail.get("returned_to_order"):
         text += " " + _(
             "The other %(n)s went back to the order to be matched again.",
@@ -104,7 +104,10 @@ def lines(order: Order) -> list[Line]:
     answers = [e.id for j in order.jobs for e in j.events if e.to_status != states.OFFERED]
     first_answer = min(answers, default=2**62)
     for job in order.jobs:
-        out.extend(Line(e.at, event_text(job, e, first_answer), e.id) for e in job.events)
+        out.extend(
+            Line(e.at, event_text(job, e, first_answer), e.id, (e.detail or {}).get("tracking_code"))
+            for e in job.events
+        )
     if order.cancelled_at is not None:
         out.append(Line(order.cancelled_at, _("Order cancelled."), 2**62))
     return sorted(out, key=lambda line: (line.at, line.seq))

@@ -133,3 +133,47 @@ def digits_fa(n: int) -> str:
     from persiantools import digits
 
     return str(digits.en_to_fa(str(n)))
+
+
+def test_the_order_page_prefills_what_arrived_in_persian_and_shows_the_buyers_own_note(
+    app: Flask, api: ApiClient, clock: Clock
+):
+    workshop, pages, buyer_actor, job = deal(app, api, clock)
+    made(pages, workshop, job["id"], 30)
+    assert ship(pages, job["id"], "۳۰").status_code == 302
+    buyer = signed_in(app, buyer_actor)
+    page = buyer.text(f"/orders/{job['order_id']}")
+    assert value_of(page, f"job{job['id']}-received_quantity") == "۳۰"
+    r = buyer.post(
+        f"/jobs/{job['id']}/deliver",
+        {"received_quantity": "۲۸", "note": "دو بسته آسیب دیده بود"},
+        page=f"/orders/{job['order_id']}",
+        prefix=f"job{job['id']}",
+    )
+    assert r.status_code == 302
+    page = html.unescape(buyer.text(f"/orders/{job['order_id']}"))
+    assert "یادداشت شما: دو بسته آسیب دیده بود" in page
+    assert "کسری: ۲ بسته." in page
+    assert re.search(r'<dd id="count-received">۲۸</dd>', page)
+
+
+def test_the_timeline_tells_a_decline_and_the_re_match_without_the_workshops_reason(
+    app: Flask, api: ApiClient, clock: Clock
+):
+    admin = api.admin()
+    near = api.business(admin, name="Near workshop", province="kermanshah")
+    far = api.business(admin, name="Far workshop", province="lorestan")
+    buyer_actor = api.buyer()
+    order = api.order(buyer_actor, clock, quantity=20)
+    [job] = order["jobs"]
+    assert job["business_id"] == near.business_id
+    r = near.post(f"/api/v1/jobs/{job['id']}/decline", json={"reason": "our own private reason"})
+    assert r.status_code == 200
+    api.settle()
+    page = html.unescape(signed_in(app, buyer_actor).text(f"/orders/{order['id']}"))
+    history = page[page.index('<ol class="timeline">') :]
+    assert "Near workshop (کرمانشاه) ساخت ۲۰ بسته را نپذیرفت" in history
+    assert "سپردن دوباره: ۲۰ بسته به Far workshop (لرستان) پیشنهاد شد." in history
+    assert "private reason" not in page
+    assert "در انتظار پاسخ کارگاه تا" in page and "در انتظار پاسخ کارگاه‌ها" in page
+    assert far.business_id
