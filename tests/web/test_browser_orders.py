@@ -5,13 +5,14 @@ the typed order kept across sign-in."""
 from __future__ import annotations
 
 from datetime import timedelta
+from pathlib import Path
 
 from persiantools import digits
 from persiantools.jdatetime import JalaliDate
 from playwright.sync_api import Page, expect
 
 from ..support import PASSWORD, Actor, ApiClient, Clock, local_today
-from .conftest import LiveServer, screenshot
+from .conftest import SCREENSHOTS, LiveServer, screenshot
 from .test_browser_buyer import sign_in, workshop_in_kermanshah
 
 
@@ -120,6 +121,11 @@ def no_horizontal_scroll(web: Page) -> None:
     web.set_viewport_size({"width": 1280, "height": 900})
 
 
+def screenshot_path(name: str) -> Path:
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    return SCREENSHOTS / f"{name}.png"
+
+
 def mehr_workshop(api: ApiClient) -> Actor:
     return api.business(api.admin(), name="کارگاه مهر بانوان", province="kermanshah", weekly_capacity=140)
 
@@ -149,6 +155,7 @@ def test_a_partial_shipment_is_matched_again_and_the_order_page_tells_it_all(
     expect(shipped).to_have_value("۵")  # prefilled with the kits made, in Persian digits
     web.locator(f"#ship{job['id']}-carrier").fill("پست")
     web.locator(f"#ship{job['id']}-tracking_code").fill("IR-5501")
+    web.locator(f"#job-{job['id']}").screenshot(path=str(screenshot_path("fa-workshop-ship-what-is-made")))
     web.get_by_role("button", name="ارسال شد").click()
     expect(web.locator(".flash")).to_contain_text("۱۵ بستهٔ دیگر به سفارش برمی‌گردد")
     screenshot(web, "fa-workshop-partial-shipment")
