@@ -14,6 +14,7 @@ from playwright.sync_api import Page, expect
 from ..support import PASSWORD, Actor, ApiClient, Clock, local_today
 from .conftest import SCREENSHOTS, LiveServer, screenshot
 from .test_browser_buyer import sign_in, workshop_in_kermanshah
+from .test_browser_flows import sign_out
 
 
 def fill_order(web: Page, clock: Clock, quantity: str = "۴۰", days: int = 20) -> None:
@@ -130,20 +131,13 @@ def mehr_workshop(api: ApiClient) -> Actor:
     return api.business(api.admin(), name="کارگاه مهر بانوان", province="kermanshah", weekly_capacity=140)
 
 
-def sign_out(web: Page) -> None:
-    web.get_by_role("button", name="خروج").click()
-
-
 def test_a_partial_shipment_is_matched_again_and_the_order_page_tells_it_all(
     web: Page, site: LiveServer, site_api: ApiClient, site_clock: Clock
 ):
-    workshop = site_api.business(
-        site_api.admin(), name="کارگاه مهر بانوان", province="kermanshah", weekly_capacity=140
-    )
+    workshop = mehr_workshop(site_api)
     buyer = site_api.buyer()
-    order = site_api.order(
-        buyer, site_clock, quantity=20, delivery_address=f"کرمانشاه {LONG_WORD}", note=LONG_WORD
-    )
+    address = f"کرمانشاه {LONG_WORD}"
+    order = site_api.order(buyer, site_clock, quantity=20, delivery_address=address, note=LONG_WORD)
     sign_in(web, site, workshop.email)
     web.goto(f"{site.url}/workshop/offers")
     web.get_by_role("button", name="می‌پذیرم").first.click()
@@ -192,9 +186,7 @@ def test_a_partial_shipment_is_matched_again_and_the_order_page_tells_it_all(
 def test_cancelling_an_order_in_production_is_confirmed_and_the_workshop_keeps_seeing_it(
     web: Page, site: LiveServer, site_api: ApiClient, site_clock: Clock
 ):
-    workshop = site_api.business(
-        site_api.admin(), name="کارگاه مهر بانوان", province="kermanshah", weekly_capacity=140
-    )
+    workshop = mehr_workshop(site_api)
     buyer = site_api.buyer()
     order = site_api.order(buyer, site_clock, quantity=20)
     [job] = order["jobs"]

@@ -57,12 +57,7 @@ def test_the_ship_box_is_prefilled_with_the_kits_made_and_ships_them(
     assert value_of(pages.text("/workshop/jobs"), f"ship{job['id']}-shipped_quantity") == ""  # none made yet
     made(pages, workshop, job["id"], 20)
     assert value_of(pages.text("/workshop/jobs"), f"ship{job['id']}-shipped_quantity") == "۲۰"
-    r = pages.post(
-        f"/workshop/jobs/{job['id']}/ship",
-        {"shipped_quantity": "۲۰"},
-        page="/workshop/jobs",
-        prefix=f"ship{job['id']}",
-    )
+    r = ship(pages, job["id"], "۲۰")
     assert r.status_code == 302
     got = job_of(workshop, job["id"])
     assert (got["status"], got["quantity"], got["units_done"]) == ("shipped", 20, 20)
@@ -80,12 +75,7 @@ def test_a_bad_shipped_quantity_is_said_beside_the_box_and_changes_nothing(
     job = accepted_job(app, api, clock, workshop, pages)
     box = f"ship{job['id']}-shipped_quantity"
     for typed, expected in [("۵۱", "۵۰"), ("0", "۱"), ("بیست", None), ("", None)]:
-        r = pages.post(
-            f"/workshop/jobs/{job['id']}/ship",
-            {"shipped_quantity": typed},
-            page="/workshop/jobs",
-            prefix=f"ship{job['id']}",
-        )
+        r = ship(pages, job["id"], typed)
         assert r.status_code == 422, typed
         message = error_of(r.get_data(as_text=True), box)
         assert message and (expected is None or expected in message), (typed, message)
@@ -96,12 +86,7 @@ def test_another_workshops_job_cannot_be_shipped_from_the_page(app: Flask, api: 
     owner = api.business()
     job = accepted_job(app, api, clock, owner, signed_in(app, owner))
     other = signed_in(app, api.business(province="fars"))
-    r = other.post(
-        f"/workshop/jobs/{job['id']}/ship",
-        {"shipped_quantity": "5"},
-        page="/workshop/jobs",
-        prefix=f"ship{job['id']}",
-    )
+    r = ship(other, job["id"], "5")
     assert r.status_code == 404
     assert job_of(owner, job["id"])["status"] == "accepted"
 
