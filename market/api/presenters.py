@@ -14,7 +14,7 @@ from typing import Any
 from ..domain import states
 from ..models import Business, Job, Notification, Order, User
 from ..services.businesses import BusinessFigures
-from ..services.common import tally
+from ..services.common import progress_of, tally
 from ..services.inbox import text_of
 from ..services.reoptimise import Reoptimisation
 
@@ -48,12 +48,15 @@ def order(o: Order) -> Derived:
     t = tally(o)
     delivered = [j for j in o.jobs if j.status == states.DELIVERED]
     received = sum(j.received_quantity or 0 for j in delivered)
+    counts = progress_of(o)
     return Derived(
         o,
         total_price=o.unit_price * o.quantity,
         allocated_quantity=t.allocated,
         unallocated_quantity=t.unallocated,
         delivered_quantity=received,
+        made_quantity=counts.made,
+        shipped_quantity=counts.shipped,
         shortfall=sum(j.quantity for j in delivered) - received,
     )
 

@@ -70,12 +70,14 @@ def filter_jobs(q: Select[Any], filters: dict[str, Any]) -> Select[Any]:
         q = q.where(Job.status.in_(filters["statuses"]))
     if filters.get("late"):
         q = q.where(late_job_clause(today()))
+    if filters.get("was_accepted"):  # work the business took on (a withdrawn offer never was)
+        q = q.where(Job.accepted_at.is_not(None))
     return q
 
 
 def listing(user: User, filters: dict[str, Any], page: int, per_page: int) -> tuple[list[Job], int]:
     """The jobs the user may see (a business its own, an admin all), newest first, filtered by
-    :func:`filter_jobs`."""
+    :func:`filter_jobs` (``was_accepted``: only jobs the business accepted once)."""
     q = filter_jobs(select(Job), filters)
     if user.role != "admin":
         q = q.where(Job.business_id == (_business_id_of(user) or -1))
@@ -173,20 +175,49 @@ def progress(user: User, job_id: int, units_done: int) -> Job:
     return job
 
 
-def ship(user: User, job_id: int, carrier: str | None, tracking_code: str | None) -> Job:
-    """:raises Conflict: if the job is not accepted or in production.
+def ship(
+    user: User,
+    job_id: int,
+    carrier: str | None,
+    tracking_code: str | None,
+    shipped_quantity: int | None = None,
+) -> Job:
+    """Ship what is made: ``shipped_quantity`` (default the job's quantity) of the job's units.
+
+    The shipped units count as made (a shipment is the last progress report). Below the job's
+    quantity, the job's ``quantity`` becomes what was shipped (its shipped event keeps the
+    original) and the rest returns to the order as unallocated units, matched again after the
+    commit (oldest waiting orders first, as every freed unit).
+
+    :raises Conflict: if the job is not accepted or in production.
+    :raises Invalid: ``shipped_quantity`` outside 1 … the job's quantity.
     :raises Forbidden: the workshop is not approved."""
     order, job = _locked_own_job(user, job_id, as_business=True, approved=True)
     if job.status not in states.IN_HAND_JOB_STATUSES:
         raise Conflict("ship_not_accepted", job_id=job.id, status=job.status)
-    move_job(job, states.SHIPPED, user, carrier=carrier, tracking_code=tracking_code)
-    owed = job.quantity - job.units_done
-    job.units_done = job.quantity
+    ordered = job.quantity
+    try:
+        shipped = states.check_shipped(ordered, ordered if shipped_quantity is None else shipped_quantity)
+    except RuleBroken as err:  # bad input, not a bad state: 422 naming the field
+        raise Invalid(err.code, {"shipped_quantity": [str(err)]}, **err.params) from None
+    move_job(
+        job,
+        states.SHIPPED,
+        user,
+        carrier=carrier,
+        tracking_code=tracking_code,
+        quantity=ordered,
+        shipped_quantity=shipped,
+        units_done_before=job.units_done,
+        returned_to_order=ordered - shipped,
+    )
+    owed = ordered - job.units_done
+    job.quantity = job.units_done = shipped
     job.shipped_at, job.carrier, job.tracking_code = job.updated_at, carrier, tracking_code
     notify.job_shipped(job)
     refresh_order_status(order, user)
     db.session.commit()
-    if owed:  # the rest of the job left the line with the shipment
+    if owed or shipped < ordered:  # units left the line with the shipment, or returned to the order
         enqueue(REMATCH_WAITING)
     return job
 

@@ -55,6 +55,22 @@ def replay(user: User, key: str, print_: str) -> tuple[int, dict[str, Any]] | No
     return row.response_status, row.response_body
 
 
+def placed_with_key(user: User, key: str) -> Order | None:
+    """The order this user placed with this key within the last 24 hours, if any."""
+    row = db.session.scalar(
+        select(IdempotencyKey).where(IdempotencyKey.user_id == user.id, IdempotencyKey.key == key)
+    )
+    if row is None or row.created_at < now() - timedelta(hours=current_app.config["IDEMPOTENCY_TTL_HOURS"]):
+        return None
+    return db.session.get(Order, row.order_id)
+
+
+def last_delivery_province(user: User) -> str | None:
+    """Where the buyer's latest order goes: the province its next order most likely goes to."""
+    q = select(Order.delivery_province).where(Order.buyer_id == user.id).order_by(Order.id.desc()).limit(1)
+    return db.session.scalar(q)
+
+
 def remember(user: User, key: str, print_: str, order_id: int, body: dict[str, Any]) -> None:
     """Claim the key with the answer to replay (written in the caller's transaction)."""
     db.session.add(

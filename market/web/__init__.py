@@ -33,7 +33,7 @@ def init_app(app: Flask, api_blueprints: tuple[Any, ...]) -> None:
     csrf.init_app(app)
     for blueprint in api_blueprints:  # bearer tokens only: no cookie can act there
         csrf.exempt(blueprint)
-    from . import admin, auth, batches, buyer, notifications, quote, suspension, workshop  # noqa: F401  (routes register on bp)
+    from . import admin, auth, batches, buyer, notifications, quote, shipping, suspension, workshop  # noqa: F401  (routes register on bp)
 
     app.register_blueprint(bp)
     app.extensions["page_errors"] = render_error

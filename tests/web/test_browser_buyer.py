@@ -65,7 +65,7 @@ def test_a_buyer_signs_up_orders_and_sees_it_allocated_in_persian(
     web.get_by_role("button", name="ثبت سفارش").click()
 
     expect(web.get_by_role("heading", level=1)).to_contain_text("سفارش #۱")
-    expect(web.get_by_role("heading", level=1)).to_contain_text("واگذار شده")  # allocated
+    expect(web.get_by_role("heading", level=1)).to_contain_text("در انتظار پاسخ کارگاه‌ها")  # not "allocated"
     facts = web.locator("dl.facts")
     expect(facts).to_contain_text(jalali(needed_by))
     expect(facts).to_contain_text("۵۰۰٬۰۰۰٬۰۰۰ ریال")  # 40 × 12,500,000

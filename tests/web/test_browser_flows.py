@@ -45,6 +45,8 @@ def test_a_workshop_accepts_reports_progress_ships_and_the_buyer_confirms_delive
     expect(job).to_contain_text("۲۵ از ۴۰")
     expect(job).to_contain_text("در حال ساخت")
     screenshot(web, "fa-workshop-jobs")
+    expect(job.get_by_label("تعداد ارسالی")).to_have_value("۲۵")  # what is made is what ships
+    job.get_by_label("تعداد ارسالی").fill("۴۰")  # the other fifteen were made since
     job.get_by_label("شرکت حمل (اختیاری)").fill("پست ایران")
     job.get_by_label("کد رهگیری (اختیاری)").fill("IR-2026-0042")
     job.get_by_role("button", name="ارسال شد").click()
