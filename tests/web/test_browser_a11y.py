@@ -163,6 +163,7 @@ def pages_of(cast: Cast) -> dict[str | None, list[str]]:
             "/admin/jobs",
             "/admin/audit",
             f"/admin/orders/{w}/waiting",
+            "/admin/reoptimise",
             f"/orders/{o}",
             "/orders/batch",
             "/notifications",
@@ -173,10 +174,11 @@ def pages_of(cast: Cast) -> dict[str | None, list[str]]:
 
 #: pages reached otherwise: downloads (CSV), the static files, a redirect to a notification's page,
 #: the workshop registration form (shown only to a business user without a workshop: the test of
-#: a failed submit opens it)
+#: a failed submit opens it), the quote (a fragment the order form fetches into its live region as the
+#: buyer types; tests/web/test_browser_quote.py shows it there)
 NOT_PAGES = {
     "web.static", "web.export_impact", "web.export_jobs", "web.export_orders", "web.batch_template",
-    "web.open_notification", "web.workshop_register",
+    "web.open_notification", "web.workshop_register", "web.quote_fragment",
 }  # fmt: skip
 
 
