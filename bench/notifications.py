@@ -19,7 +19,10 @@ this script; nothing in the project can turn the outbox off.
 
 Each mode is drained ``--runs`` times, on and off alternating (which goes first alternates too), so
 both share the machine's noise; medians are reported: orders/s on and off, their ratio, and the
-notifications written per second of matching with the outbox on. Prints a table and, last, one
+notifications written per second of matching with the outbox on. In-process, the CPU time the
+drain cost (this process and the database's backends, read from ``/proc``: the server must be
+local) is reported as well, with its ratio: wall time on a machine busy with other work moves by a
+factor of two between runs, CPU time far less. Prints a table and, last, one
 JSON object. It EMPTIES the database in BENCH_DATABASE_URL and uses BENCH_REDIS_URL (see
 ``bench/worker.py``).
 
@@ -30,6 +33,8 @@ from __future__ import annotations
 
 import argparse
 import json
+import math
+import os
 import statistics
 import subprocess
 import sys
@@ -78,24 +83,51 @@ def reset(app: Flask) -> list[int]:
     return scaled.unmatch(app)
 
 
-def drain_here(app: Flask, kit_ids: list[int], mode: str) -> float:
-    """The kits' rounds run in this process, one kit after the other; their wall seconds."""
+def _cpu(pid: int) -> float:
+    """CPU seconds (user + system) of a local process so far, 0.0 if it is gone."""
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except OSError:
+        return 0.0
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def _server_cpu() -> dict[int, float]:
+    """CPU seconds so far of each PostgreSQL backend serving this database (the server is local)."""
+    pids = db.session.scalars(
+        text(
+            "SELECT pid FROM pg_stat_activity WHERE datname = current_database()"
+            " AND backend_type = 'client backend'"
+        )
+    ).all()
+    db.session.rollback()
+    return {pid: _cpu(pid) for pid in pids}
+
+
+def drain_here(app: Flask, kit_ids: list[int], mode: str) -> tuple[float, float]:
+    """The kits' rounds run in this process, one kit after the other: their wall seconds, and the
+    CPU seconds they cost this process and the database's backends (what other work on a busy
+    machine does not inflate, unlike wall time)."""
     outbox(mode)
     try:
         with app.app_context():
+            server = _server_cpu()
+            client = time.process_time()
             began = time.perf_counter()
             for kit_id in kit_ids:
                 matching.match_kit(kit_id)
             seconds = time.perf_counter() - began
+            client = time.process_time() - client
+            server = sum(cpu - server.get(pid, 0.0) for pid, cpu in _server_cpu().items())
             db.session.remove()
     finally:
         outbox(ON)
-    return seconds
+    return seconds, client + server
 
 
-def drain_with_workers(app: Flask, kit_ids: list[int], mode: str, workers: int) -> float:
+def drain_with_workers(app: Flask, kit_ids: list[int], mode: str, workers: int) -> tuple[float, float]:
     """K workers of this script (outbox as ``mode``) started and listening, then the kits' nudges
-    queued: seconds until the last order has left ``pending``."""
+    queued: seconds until the last order has left ``pending`` (CPU time is not measured: nan)."""
     procs = [
         subprocess.Popen(
             [sys.executable, str(Path(__file__).resolve()), "--serve-worker", mode],
@@ -121,7 +153,7 @@ def drain_with_workers(app: Flask, kit_ids: list[int], mode: str, workers: int) 
             db.session.remove()
     finally:
         scaled.stop(procs)
-    return seconds
+    return seconds, math.nan
 
 
 def written(app: Flask) -> tuple[int, int]:
@@ -135,12 +167,16 @@ def written(app: Flask) -> tuple[int, int]:
 
 def one_drain(app: Flask, mode: str, workers: int) -> dict[str, float]:
     kit_ids = reset(app)
-    seconds = drain_with_workers(app, kit_ids, mode, workers) if workers else drain_here(app, kit_ids, mode)
+    seconds, cpu = (
+        drain_with_workers(app, kit_ids, mode, workers) if workers else drain_here(app, kit_ids, mode)
+    )
     done, notes = written(app)
     return {
         "seconds": seconds,
+        "cpu_seconds": cpu,
         "orders": done,
         "orders_per_second": done / seconds,
+        "orders_per_cpu_second": done / cpu,
         "notifications": notes,
         "notifications_per_second": notes / seconds,
     }
@@ -155,6 +191,7 @@ def measure(app: Flask, runs: int, workers: int) -> dict[str, list[dict[str, flo
             r = out[mode][-1]
             print(
                 f"{run + 1:>4} {mode:>4} {r['orders_per_second']:>9.1f} {r['seconds']:>8.2f}"
+                f" {r['orders_per_cpu_second']:>10.1f} {r['cpu_seconds']:>6.2f}"
                 f" {int(r['notifications']):>8} {r['notifications_per_second']:>9.1f}",
                 flush=True,
             )
@@ -168,6 +205,7 @@ def summary(args: argparse.Namespace, out: dict[str, list[dict[str, float]]]) ->
         return statistics.median(r[key] for r in out[mode])
 
     on, off = median(ON, "orders_per_second"), median(OFF, "orders_per_second")
+    cpu_on, cpu_off = median(ON, "orders_per_cpu_second"), median(OFF, "orders_per_cpu_second")
     ratios = [a["orders_per_second"] / b["orders_per_second"] for a, b in zip(out[ON], out[OFF], strict=True)]
     return {
         "workshops": args.workshops,
@@ -178,6 +216,9 @@ def summary(args: argparse.Namespace, out: dict[str, list[dict[str, float]]]) ->
         "orders_per_second_outbox_off": round(off, 1),
         "throughput_ratio": round(on / off, 3),
         "throughput_ratio_per_pair": [round(r, 3) for r in ratios],
+        "orders_per_cpu_second_outbox_on": round(cpu_on, 1),
+        "orders_per_cpu_second_outbox_off": round(cpu_off, 1),
+        "cpu_throughput_ratio": round(cpu_on / cpu_off, 3),
         "notifications_per_run": int(median(ON, "notifications")),
         "notifications_per_second": round(median(ON, "notifications_per_second"), 1),
     }
@@ -207,12 +248,17 @@ def main(argv: list[str] | None = None) -> int:
     where = f"{args.workers} workers" if args.workers else "rounds in this process"
     print(f"{args.orders} orders over {args.workshops} workshops, PostgreSQL + Redis, {where}")
     scaled.post(app, args)
-    print(f"{'run':>4} {'outbox':>4} {'orders/s':>9} {'drain s':>8} {'notes':>8} {'notes/s':>9}")
+    print(
+        f"{'run':>4} {'outbox':>4} {'orders/s':>9} {'drain s':>8} {'orders/cpu':>10} {'cpu s':>6}"
+        f" {'notes':>8} {'notes/s':>9}"
+    )
     s = summary(args, measure(app, args.runs, args.workers))
     print(
         f"median: {s['orders_per_second_outbox_on']} orders/s with the outbox, "
         f"{s['orders_per_second_outbox_off']} without (ratio {s['throughput_ratio']}); "
-        f"{s['notifications_per_second']} notifications written a second"
+        f"{s['notifications_per_second']} notifications written a second; per CPU second (this process"
+        f" and the database's backends) {s['orders_per_cpu_second_outbox_on']} against"
+        f" {s['orders_per_cpu_second_outbox_off']} (ratio {s['cpu_throughput_ratio']})"
     )
     print(json.dumps(s))
     return 0
