@@ -56,6 +56,7 @@ from market.services import matching, notify_bulk, orders  # noqa: E402
 from market.tasks import queue  # noqa: E402
 
 ON, OFF = "on", "off"
+STOP_GRACE_SECONDS = 5
 
 
 def outbox(mode: str) -> None:
@@ -104,7 +105,7 @@ def _server_cpu() -> dict[int, float]:
     return {pid: _cpu(pid) for pid in pids}
 
 
-def drain_here(app: Flask, kit_ids: list[int], mode: str) -> tuple[float, float]:
+def drain_here(app: Flask, kit_ids: list[int], mode: str) -> dict[str, float]:
     """The kits' rounds run in this process, one kit after the other: their wall seconds, and the
     CPU seconds they cost this process and the database's backends (what other work on a busy
     machine does not inflate, unlike wall time)."""
@@ -122,12 +123,12 @@ def drain_here(app: Flask, kit_ids: list[int], mode: str) -> tuple[float, float]
             db.session.remove()
     finally:
         outbox(ON)
-    return seconds, client + server
+    return {"seconds": seconds, "cpu_client": client, "cpu_server": server, "cpu_seconds": client + server}
 
 
-def drain_with_workers(app: Flask, kit_ids: list[int], mode: str, workers: int) -> tuple[float, float]:
+def drain_with_workers(app: Flask, kit_ids: list[int], mode: str, workers: int) -> dict[str, float]:
     """K workers of this script (outbox as ``mode``) started and listening, then the kits' nudges
-    queued: seconds until the last order has left ``pending`` (CPU time is not measured: nan)."""
+    queued: seconds until the last order has left ``pending`` (CPU time is not measured)."""
     procs = [
         subprocess.Popen(
             [sys.executable, str(Path(__file__).resolve()), "--serve-worker", mode],
@@ -152,8 +153,22 @@ def drain_with_workers(app: Flask, kit_ids: list[int], mode: str, workers: int) 
             seconds = time.perf_counter() - began
             db.session.remove()
     finally:
-        scaled.stop(procs)
-    return seconds, math.nan
+        stop(procs)
+    return {"seconds": seconds}
+
+
+def stop(procs: list[subprocess.Popen[bytes]]) -> None:
+    """Stop the workers: SIGTERM, and SIGKILL for one still busy after a few seconds (with the
+    outbox on, a worker may be fanning thousands of notifications out: the next drain starts from
+    a reset database anyway, and a killed transaction is rolled back)."""
+    for proc in procs:
+        proc.terminate()
+    for proc in procs:
+        try:
+            proc.wait(timeout=STOP_GRACE_SECONDS)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait()
 
 
 def written(app: Flask) -> tuple[int, int]:
@@ -167,18 +182,17 @@ def written(app: Flask) -> tuple[int, int]:
 
 def one_drain(app: Flask, mode: str, workers: int) -> dict[str, float]:
     kit_ids = reset(app)
-    seconds, cpu = (
-        drain_with_workers(app, kit_ids, mode, workers) if workers else drain_here(app, kit_ids, mode)
-    )
+    r = drain_with_workers(app, kit_ids, mode, workers) if workers else drain_here(app, kit_ids, mode)
     done, notes = written(app)
+    cpu = r.get("cpu_seconds", math.nan)
     return {
-        "seconds": seconds,
+        **r,
         "cpu_seconds": cpu,
         "orders": done,
-        "orders_per_second": done / seconds,
+        "orders_per_second": done / r["seconds"],
         "orders_per_cpu_second": done / cpu,
         "notifications": notes,
-        "notifications_per_second": notes / seconds,
+        "notifications_per_second": notes / r["seconds"],
     }
 
 
@@ -205,8 +219,17 @@ def summary(args: argparse.Namespace, out: dict[str, list[dict[str, float]]]) ->
         return statistics.median(r[key] for r in out[mode])
 
     on, off = median(ON, "orders_per_second"), median(OFF, "orders_per_second")
-    cpu_on, cpu_off = median(ON, "orders_per_cpu_second"), median(OFF, "orders_per_cpu_second")
     ratios = [a["orders_per_second"] / b["orders_per_second"] for a, b in zip(out[ON], out[OFF], strict=True)]
+    cpu: dict[str, Any] = {}
+    if not args.workers:
+        cpu_on, cpu_off = median(ON, "orders_per_cpu_second"), median(OFF, "orders_per_cpu_second")
+        cpu = {
+            "orders_per_cpu_second_outbox_on": round(cpu_on, 1),
+            "orders_per_cpu_second_outbox_off": round(cpu_off, 1),
+            "cpu_throughput_ratio": round(cpu_on / cpu_off, 3),
+            "cpu_seconds_client_on_off": [round(median(m, "cpu_client"), 3) for m in (ON, OFF)],
+            "cpu_seconds_server_on_off": [round(median(m, "cpu_server"), 3) for m in (ON, OFF)],
+        }
     return {
         "workshops": args.workshops,
         "orders": args.orders,
@@ -216,9 +239,7 @@ def summary(args: argparse.Namespace, out: dict[str, list[dict[str, float]]]) ->
         "orders_per_second_outbox_off": round(off, 1),
         "throughput_ratio": round(on / off, 3),
         "throughput_ratio_per_pair": [round(r, 3) for r in ratios],
-        "orders_per_cpu_second_outbox_on": round(cpu_on, 1),
-        "orders_per_cpu_second_outbox_off": round(cpu_off, 1),
-        "cpu_throughput_ratio": round(cpu_on / cpu_off, 3),
+        **cpu,
         "notifications_per_run": int(median(ON, "notifications")),
         "notifications_per_second": round(median(ON, "notifications_per_second"), 1),
     }
@@ -256,10 +277,16 @@ def main(argv: list[str] | None = None) -> int:
     print(
         f"median: {s['orders_per_second_outbox_on']} orders/s with the outbox, "
         f"{s['orders_per_second_outbox_off']} without (ratio {s['throughput_ratio']}); "
-        f"{s['notifications_per_second']} notifications written a second; per CPU second (this process"
-        f" and the database's backends) {s['orders_per_cpu_second_outbox_on']} against"
-        f" {s['orders_per_cpu_second_outbox_off']} (ratio {s['cpu_throughput_ratio']})"
+        f"{s['notifications_per_second']} notifications written a second"
     )
+    if not args.workers:
+        print(
+            f"per CPU second (this process and the database's backends): "
+            f"{s['orders_per_cpu_second_outbox_on']} orders with the outbox, "
+            f"{s['orders_per_cpu_second_outbox_off']} without (ratio {s['cpu_throughput_ratio']}); "
+            f"CPU s on / off: here {s['cpu_seconds_client_on_off']},"
+            f" database {s['cpu_seconds_server_on_off']}"
+        )
     print(json.dumps(s))
     return 0
 
