@@ -32,6 +32,7 @@ JSON object. It EMPTIES the database in BENCH_DATABASE_URL and uses BENCH_REDIS_
 from __future__ import annotations
 
 import argparse
+import gc
 import json
 import math
 import os
@@ -110,6 +111,7 @@ def drain_here(app: Flask, kit_ids: list[int], mode: str) -> dict[str, float]:
     CPU seconds they cost this process and the database's backends (what other work on a busy
     machine does not inflate, unlike wall time)."""
     outbox(mode)
+    gc.collect()  # every drain starts from the same heap: a collection left over is not its cost
     try:
         with app.app_context():
             server = _server_cpu()
@@ -269,6 +271,11 @@ def main(argv: list[str] | None = None) -> int:
     where = f"{args.workers} workers" if args.workers else "rounds in this process"
     print(f"{args.orders} orders over {args.workshops} workshops, PostgreSQL + Redis, {where}")
     scaled.post(app, args)
+    if not args.workers:
+        from workers.__main__ import settle_heap
+
+        scaled.unmatch(app)
+        settle_heap()  # as a worker does once started: the rounds here then run as in a worker
     print(
         f"{'run':>4} {'outbox':>4} {'orders/s':>9} {'drain s':>8} {'orders/cpu':>10} {'cpu s':>6}"
         f" {'notes':>8} {'notes/s':>9}"
