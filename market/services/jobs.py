@@ -20,7 +20,6 @@ from . import notifications as notify
 from .businesses import require_approved
 from .common import (
     audit,
-    lock_order,
     locked,
     move_job,
     now,
@@ -86,6 +85,22 @@ def listing(user: User, filters: dict[str, Any], page: int, per_page: int) -> tu
     return paginate(q.order_by(Job.id.desc()), page, per_page)
 
 
+def _lock_order_and_jobs(order_id: int) -> Order:
+    """The order locked, with its jobs read afresh under the lock: the job the caller read before
+    locking (to find its order) may have been withdrawn, declined or expired meanwhile, and a row
+    already in the session is not read again by a plain lazy load."""
+    order = db.session.scalar(
+        select(Order)
+        .where(Order.id == order_id)
+        .with_for_update(of=Order)
+        .options(selectinload(Order.jobs))
+        .execution_options(populate_existing=True)
+    )
+    if order is None:
+        raise NotFound("order_not_found", order_id=order_id)
+    return order
+
+
 def _locked_own_job(
     user: User, job_id: int, *, as_business: bool, approved: bool = False
 ) -> tuple[Order, Job]:
@@ -99,7 +114,7 @@ def _locked_own_job(
         raise NotFound("job_not_found", job_id=job_id)
     if approved:
         require_approved(job.business, user)
-    order = lock_order(job.order_id)
+    order = _lock_order_and_jobs(job.order_id)
     job = next(j for j in order.jobs if j.id == job_id)
     return order, job
 
@@ -185,7 +200,7 @@ def deliver(user: User, job_id: int, received: int, note: str | None) -> Job:
     job = visible(user, job_id)
     if user.role not in ("buyer", "admin"):
         raise Forbidden("deliver_not_buyer", job_id=job.id)
-    order = lock_order(job.order_id)
+    order = _lock_order_and_jobs(job.order_id)
     job = next(j for j in order.jobs if j.id == job_id)
     if job.status != states.SHIPPED:
         raise Conflict("deliver_not_shipped", job_id=job.id, status=job.status)
@@ -210,7 +225,7 @@ def reassign(admin: User, job_id: int, business_id: int) -> Job:
         business is not approved, lacks the kit or the capacity, or declined this order.
     """
     job = visible(admin, job_id)
-    order = lock_order(job.order_id)
+    order = _lock_order_and_jobs(job.order_id)
     job = next(j for j in order.jobs if j.id == job_id)
     target = locked(Business, business_id)
     if target is None:

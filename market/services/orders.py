@@ -100,6 +100,20 @@ def line_problems(data: dict[str, Any], kit: Kit | None) -> dict[str, tuple[str,
     return problems
 
 
+def checked_kit(data: dict[str, Any]) -> Kit:
+    """The kit of an order's body, once its kit and date pass :func:`line_problems`.
+
+    :raises Invalid: unknown or withdrawn kit, a date too soon or too far (the first problem).
+    """
+    kit = db.session.scalar(select(Kit).where(Kit.code == data["kit"]))
+    problems = line_problems(data, kit)
+    if problems:
+        name, (code, params) = next(iter(problems.items()))
+        raise Invalid.field(name, code, **params)
+    assert kit is not None  # line_problems refuses a missing kit
+    return kit
+
+
 def create(
     buyer: User, data: dict[str, Any], idempotency_key: str | None, render: Callable[[Order], dict[str, Any]]
 ) -> tuple[int, dict[str, Any]]:
@@ -131,12 +145,7 @@ def _new_order(buyer: User, data: dict[str, Any]) -> Order:
     :raises Invalid: unknown or withdrawn kit, a date too soon or too far.
     :raises Conflict: an unverified buyer past the cap on open units.
     """
-    kit = db.session.scalar(select(Kit).where(Kit.code == data["kit"]))
-    problems = line_problems(data, kit)
-    if problems:
-        name, (code, params) = next(iter(problems.items()))
-        raise Invalid.field(name, code, **params)
-    assert kit is not None  # line_problems refuses a missing kit
+    kit = checked_kit(data)
     check_open_units(buyer, data["quantity"])
     moment = now()
     order = Order(

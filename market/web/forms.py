@@ -9,7 +9,6 @@ from typing import Any, ClassVar
 from flask_babel import LazyString
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from persiantools import digits
 from wtforms import (
     BooleanField,
@@ -31,6 +30,7 @@ from .. import limits
 from ..domain import text as text_rule
 from ..models import OWNER_GROUPS
 from ..services.passwords import weakness
+from .a11y import PageForm as FlaskForm  # Flask-WTF's, announcing a refused submit
 from .i18n import number, parse_date
 
 REQUIRED = _l("This field is required.")

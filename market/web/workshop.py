@@ -12,7 +12,6 @@ from typing import Any
 
 from flask import flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
-from flask_wtf import FlaskForm
 from persiantools import digits
 
 from ..domain import states
@@ -21,6 +20,7 @@ from ..models import Business, Job
 from ..services import businesses, jobs
 from ..services.common import now, today
 from . import bp, common, i18n
+from .a11y import PageForm as FlaskForm  # Flask-WTF's, announcing a refused submit
 from .common import (
     business_status_label,
     kit_choices,

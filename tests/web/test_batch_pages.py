@@ -166,7 +166,10 @@ def test_a_buyer_uploads_sees_every_error_by_line_fixes_confirms_and_follows_mat
     r = upload(pages, sheet_for(clock))
     assert r.status_code == 200
     page = html.unescape(r.get_data(as_text=True))
-    assert rows_with_errors(page) == {} and "برای شبکه بهداشت کرمانشاه: ۳ سفارش، ۷۵ بسته." in page
+    assert (
+        rows_with_errors(page) == {}
+        and 'برای <bdi lang="fa">شبکه بهداشت کرمانشاه</bdi>: ۳ سفارش، ۷۵ بسته.' in page
+    )
     assert count(app, Order) == 0  # a preview stores nothing
     confirm = {
         k: html.unescape(v)

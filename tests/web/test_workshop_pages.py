@@ -73,7 +73,10 @@ def value_of(page: str, field_id: str) -> str:
 
 
 def flashes(page: str) -> list[str]:
-    return [html.unescape(m) for m in re.findall(r'<p class="flash [^"]*" role="status">([^<]*)</p>', page)]
+    return [
+        html.unescape(m)
+        for m in re.findall(r'<p class="flash [^"]*" role="(?:status|alert)">([^<]*)</p>', page)
+    ]
 
 
 def fa(app: Flask, fn: Any, *args: Any) -> str:
