@@ -114,6 +114,7 @@ def test_a_refused_date_keeps_its_hint_and_a_refused_registration_passes_axe(
     sign_in(web, site, buyer.email)
     web.goto(f"{site.url}/orders/new")
     web.locator("#quantity").fill("10")
+    web.locator("#delivery_province").select_option("khuzestan")
     web.locator("#delivery_address").fill("اهواز")
     web.locator("#needed_by").fill("1405/09/31")
     with web.expect_navigation():
