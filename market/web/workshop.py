@@ -6,8 +6,6 @@ becomes a message in the visitor's language, beside the field it concerns when t
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from datetime import date
 from typing import Any
 
 from flask import flash, redirect, render_template, request, url_for
@@ -18,9 +16,14 @@ from persiantools import digits
 from ..domain import states
 from ..errors import Conflict, Invalid
 from ..models import Business, Job
-from ..services import businesses, jobs
+from ..services import businesses, jobs, workshop_figures
 from ..services.common import now, today
-from . import bp, common, i18n
+from . import (
+    bp,
+    cities,  # noqa: F401  (registers the "city" filter every page uses)
+    common,
+    i18n,
+)
 from .common import (
     business_status_label,
     kit_choices,
@@ -30,6 +33,7 @@ from .common import (
     user,
 )
 from .forms import BusinessForm, PauseForm, ProfileForm, ProgressForm, ReasonForm, ShipForm
+from .workshop_view import calendar_rows, month_name
 
 IN_HAND = states.IN_HAND_JOB_STATUSES
 SENT = states.SENT_JOB_STATUSES
@@ -37,7 +41,6 @@ OFFERS_PER_PAGE = 50
 SENT_PER_PAGE = 20
 #: enough for every job a workshop has in hand at once: they are listed by deadline, not paged
 IN_HAND_LIMIT = 100
-CALENDAR_WEEKS = 8
 
 
 def own_business() -> Business | None:
@@ -112,40 +115,6 @@ def workshop_register() -> Any:
 # --- profile --------------------------------------------------------------------------------
 
 
-@dataclass(frozen=True)
-class WeekRow:
-    """A calendar week as the page draws it: the figures and the bar lengths in percent."""
-
-    first_due: date
-    last_due: date
-    due_units: int
-    offered_units: int
-    can_make: int
-    due_width: float
-    can_make_width: float
-    over: bool
-
-
-def calendar_rows(b: Business) -> tuple[list[WeekRow], int]:
-    cal = businesses.calendar(b, CALENDAR_WEEKS)
-    # one scale for every week, so bars compare across weeks as well as within one
-    scale = max([1, *(w.due_units for w in cal.weeks), *(w.can_make for w in cal.weeks)])
-    rows = [
-        WeekRow(
-            w.first_due,
-            w.last_due,
-            w.due_units,
-            w.offered_units,
-            w.can_make,
-            round(100 * w.due_units / scale, 1),
-            round(100 * w.can_make / scale, 1),
-            w.due_units > w.can_make,
-        )
-        for w in cal.weeks
-    ]
-    return rows, cal.later_units
-
-
 def profile_form_for(b: Business) -> ProfileForm:
     return ProfileForm(
         formdata=None,
@@ -159,7 +128,7 @@ def profile_form_for(b: Business) -> ProfileForm:
 
 def render_profile(b: Business, form: ProfileForm, status: int = 200) -> Any:
     form.kits.choices = kit_choices()
-    weeks, later = calendar_rows(b)
+    weeks, later, later_short = calendar_rows(b)
     pause_form = PauseForm(prefix="pause", formdata=None)
     return (
         render_template(
@@ -171,6 +140,9 @@ def render_profile(b: Business, form: ProfileForm, status: int = 200) -> Any:
             needed=businesses.capacity_needed(b),
             weeks=weeks,
             later_units=later,
+            later_short=later_short,
+            month=workshop_figures.this_month(b),
+            month_name=month_name,
             status_text=business_status_label(b.status),
         ),
         status,
@@ -258,6 +230,7 @@ def render_offers(decline_forms: dict[int, ReasonForm] | None = None, status: in
             decline_forms=forms,
             time_left={j.id: i18n.format_duration(j.expires_at - moment) for j in items},
             expired={j.id for j in items if j.expires_at <= moment},
+            earnings=workshop_figures.job_earnings,
         ),
         status,
     )
@@ -332,6 +305,7 @@ def render_jobs(overrides: dict[tuple[str, int], FlaskForm] | None = None, statu
             per_page=SENT_PER_PAGE,
             forms=forms,
             today=today(),
+            earnings=workshop_figures.job_earnings,
         ),
         status,
     )
