@@ -10,14 +10,14 @@ from flask import render_template
 
 from ...domain import states
 from ...domain.capacity import CAPACITY_WEEKS
-from ...services import buyers, queue_health, reports
+from ...services import businesses, buyers, queue_health, reports
 from ...services.common import now, today
 from .. import bp, i18n
 from ..common import role_required
 from .charts import bar_chart
 
 EXPIRING_WITHIN = timedelta(hours=12)
-DASHBOARD_BUYERS = 5  # buyers awaiting verification listed on the dashboard
+DASHBOARD_BUYERS = 5  # buyers (and workshops) awaiting approval listed on the dashboard
 
 
 @bp.get("/admin")
@@ -46,4 +46,5 @@ def dashboard() -> Any:
         today=today(),
         duration=i18n.format_duration,
         buyers_waiting=buyers.awaiting(DASHBOARD_BUYERS),
+        workshops_waiting=businesses.listing({"status": states.BUSINESS_PENDING}, 1, DASHBOARD_BUYERS),
     )
