@@ -12,6 +12,7 @@ from typing import Any
 
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
+from flask_babel import ngettext
 
 from .. import i18n
 
@@ -70,12 +71,18 @@ def why(match: dict[str, Any] | None) -> Why:
     return Why(
         rule=rule_label(m.get("rule")),
         distance=distance,
-        transit=NONE if transit is None else _("%(n)s days", n=i18n.number(transit)),
+        transit=NONE
+        if transit is None
+        else ngettext("%(n)s day", "%(n)s days", transit, n=i18n.number(transit)),
         deadline=_date(m.get("production_deadline")),
         free_before=NONE if free is None else _("%(n)s kits", n=i18n.number(free)),
         utilization_before=i18n.percent(util) if isinstance(util, int | float) else NONE,
         unit_km_saved=None if saved is None else _("%(n)s kit-km", n=i18n.number(saved)),
     )
+
+
+def days(n: int) -> str:
+    return str(ngettext("%(n)s day", "%(n)s days", n, n=i18n.number(n)))
 
 
 def _date(value: object) -> str:
