@@ -582,7 +582,7 @@ def test_impact_csv_sums_units_and_income_by_owner_group_and_province(
         assert workshop.post(f"/api/v1/jobs/{job}/ship", json={}).status_code == 200
         r = buyer.post(f"/api/v1/jobs/{job}/deliver", json={"received_quantity": received})
         assert r.status_code == 200, r.get_json()
-    _r, rows = read_csv(pages, "/admin/export/impact.csv")
+    _r, rows = read_csv(pages, "/admin/export/impact.csv?format=machine")
     assert rows[0] == [
         "dimension",
         "key",
@@ -607,6 +607,11 @@ def test_impact_csv_sums_units_and_income_by_owner_group_and_province(
     assert body[("province", "fars")][5:] == ["20", str(20 * ELDERLY_PRICE)]
     for dimension in ("owner_group", "province"):
         assert body[(dimension, "total")][4:] == ["2", "68", str(68 * ELDERLY_PRICE)]
+    # for the reader: headers and names in Persian
+    _r, reader = read_csv(pages, "/admin/export/impact.csv")
+    assert reader[0] == ["گروه‌بندی", "نام", "کارهای تحویل‌شده", "بسته‌های تحویل‌شده", "درآمد (ریال)"]
+    assert ["استان", "کرمانشاه", "1", "48", str(48 * ELDERLY_PRICE)] in reader
+    assert ["استان", "جمع", "2", "68", str(68 * ELDERLY_PRICE)] in reader
 
 
 # --- who may open the admin pages -----------------------------------------------------------------

@@ -281,26 +281,36 @@ def bilingual(say: Callable[[], str]) -> tuple[str, str]:
     return names[0], names[1]
 
 
+IMPACT_READER_COLUMNS = [
+    _l("Grouped by"),
+    _l("Name"),
+    _l("Jobs delivered"),
+    _l("Kits delivered"),
+    _l("Income (rials)"),
+]
+DIMENSIONS = {"owner_group": _l("Who runs it"), "province": _l("Province")}
+
+
 @bp.get("/admin/export/impact.csv")
 @role_required("admin")
 def export_impact() -> Any:
     """Units delivered and income, by the workshops' owner group and by their province; each
-    dimension ends with its total row."""
+    dimension ends with its total row. For machines: codes and both names; for the reader: the
+    dimension and the name in the reader's language."""
     summary = reports.impact_summary()
     rows: list[list[Any]] = []
     total_names = bilingual(lambda: _("Total"))
+    machine = for_machines()
     for dimension in ("owner_group", "province"):
         group = [r for r in summary if r.dimension == dimension]
-        for r in group:
-            rows.append([dimension, r.key, *impact_names(r), r.jobs, r.units, r.income])
-        rows.append(
-            [
-                dimension,
-                "total",
-                *total_names,
-                sum(r.jobs for r in group),
-                sum(r.units for r in group),
-                sum(r.income for r in group),
-            ]
-        )
-    return csv_response("impact", IMPACT_COLUMNS, rows)
+        sums = [sum(r.jobs for r in group), sum(r.units for r in group), sum(r.income for r in group)]
+        if machine:
+            rows += [[dimension, r.key, *impact_names(r), r.jobs, r.units, r.income] for r in group]
+            rows.append([dimension, "total", *total_names, *sums])
+            continue
+        label = str(DIMENSIONS[dimension])
+        fa = 1 if i18n.is_fa() else 0
+        rows += [[label, impact_names(r)[fa], r.jobs, r.units, r.income] for r in group]
+        rows.append([label, _("Total"), *sums])
+    header = IMPACT_COLUMNS if machine else [str(c) for c in IMPACT_READER_COLUMNS]
+    return csv_response("impact", header, rows)
