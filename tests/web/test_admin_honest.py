@@ -90,7 +90,7 @@ def test_an_explanation_with_other_keys_is_shown_without_failing(
     order = api.order(api.buyer(), clock, quantity=20)
     job_id = job_of(order, shop)
     with app.app_context():  # the batch allocator's dict, with one figure missing and a new rule
-        db.session.get(Job, job_id).match = {"rule": "batch", "distance_km": 412, "unit_km_saved": 1200}
+        db.session.get(Job, job_id).match = {"rule": "batch", "distance": 412, "unit_km_saved": 1200}
         db.session.commit()
     page = pages.english().get(f"/admin/orders/{order['id']}")
     cells = text_of(re.search(rf'<tr id="job-{job_id}">(.*?)</tr>', page, re.S).group(1))

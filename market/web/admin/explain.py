@@ -55,8 +55,25 @@ class Why:
     unit_km_saved: str | None  # only the batch allocator says it
 
 
+#: other names the same figures go by in other allocators' explanations
+ALIASES = {
+    "distance_km": ("distance",),
+    "free_capacity_before": ("free_capacity", "free_before"),
+    "utilization_before": ("utilization",),
+    "production_deadline": ("due_date", "deadline"),
+}
+
+
+def _get(m: dict[str, Any], key: str) -> Any:
+    for name in (key, *ALIASES.get(key, ())):
+        if m.get(name) is not None:
+            return m[name]
+    return None
+
+
 def why(match: dict[str, Any] | None) -> Why:
     m = match if isinstance(match, dict) else {}
+    m = {**m, **{key: _get(m, key) for key in ALIASES}}
     km = _int(m.get("distance_km"))
     if km is None:
         distance = NONE
