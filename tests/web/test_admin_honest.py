@@ -118,10 +118,14 @@ def test_the_order_page_says_what_re_running_matching_would_do_and_changes_nothi
     lines = text_of(section(page, "dry-run"))
     assert "بدون هیچ تغییری" in lines
     assert 'action="/admin/orders/' in page and "/rematch" in page  # the button is beside it
+    offers = re.search(r'<table class="wide" id="would-offer">(.*?)</table>', page, re.S)
+    assert offers, page
+    assert "لرستان" in text_of(offers.group(1))  # the workshop that has room now
     with app.app_context():
         assert db.session.query(Job).count() == before  # the dry run held nothing
     english = pages.english().get(f"/admin/orders/{order['id']}")
     assert "can be placed now" in text_of(section(english, "dry-run"))
+    assert "The offers it would make" in english
 
 
 def test_the_order_page_is_404_for_no_order_and_403_for_others(app: Flask, api: ApiClient, pages: Pages):

@@ -11,7 +11,7 @@ from flask import render_template
 from ...domain import states
 from ...services import orders
 from ...services.common import tally
-from ...services.waiting import waiting_report
+from ...services.waiting import dry_run
 from .. import bp
 from ..common import role_required, user
 from .explain import why
@@ -22,7 +22,7 @@ from .waiting import describe
 @role_required("admin")
 def admin_order(order_id: int) -> Any:
     orders.visible(user(), order_id)  # 404 before anything else
-    report = waiting_report(order_id)  # a dry run: it reads, holds nothing and rolls back
+    report, would_offer = dry_run(order_id)  # it reads, holds nothing and rolls back
     order = orders.visible(user(), order_id)
     return render_template(
         "admin/order.html",
@@ -32,5 +32,6 @@ def admin_order(order_id: int) -> Any:
         why=why,
         dry_run=describe(report),
         report=report,
+        would_offer=would_offer,
         rematchable=order.status in states.WAITING_ORDER_STATUSES,
     )
