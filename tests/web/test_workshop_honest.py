@@ -135,3 +135,15 @@ def test_the_page_title_has_no_dot_beside_digits(app: Flask, api: ApiClient, clo
     page = signed_in(app, workshop).text("/workshop")
     title = re.search(r"<title>(.*?)</title>", page, re.S)
     assert title and "·" not in title.group(1)
+
+
+def test_no_dot_separator_on_any_workshop_page(app: Flask, api: ApiClient, clock: Clock):
+    workshop = api.business()
+    job = offered_job(api, clock, workshop, quantity=12)
+    assert workshop.post(f"/api/v1/jobs/{job['id']}/accept").status_code == 200
+    r = workshop.post(f"/api/v1/orders/{job['order_id']}/messages", json={"text": "۱۲ بسته آماده می‌شود"})
+    assert r.status_code == 201, r.get_json()
+    pages = signed_in(app, workshop)
+    thread = f"/threads/{job['order_id']}"
+    for path in ("/workshop", "/workshop/offers", "/workshop/jobs", "/notifications", thread):
+        assert "·" not in pages.text(path), path
