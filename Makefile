@@ -35,7 +35,12 @@ $(VENV)/.bench-deps: requirements.txt requirements-bench.txt | $(BIN)/python
 	$(INSTALL) -r requirements.txt -r requirements-bench.txt
 	touch $@ $(VENV)/.run-deps
 
-test: $(VENV)/.dev-deps  ## lint, then the whole suite (PostgreSQL/Redis parts need TEST_DATABASE_URL/REDIS_URL)
+# axe-core for the accessibility tests, pinned by tests/web/a11y/package-lock.json (npm ci: exactly the lock)
+A11Y := tests/web/a11y
+$(A11Y)/node_modules/.package-lock.json: $(A11Y)/package.json $(A11Y)/package-lock.json
+	cd $(A11Y) && npm ci --ignore-scripts --no-audit --no-fund --loglevel=error
+
+test: $(VENV)/.dev-deps $(A11Y)/node_modules/.package-lock.json  ## lint, then the whole suite (PostgreSQL/Redis parts need TEST_DATABASE_URL/REDIS_URL)
 	$(BIN)/ruff check .
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
 
@@ -53,4 +58,4 @@ lock: | $(BIN)/python  ## remake the locks from requirements*.in (run-time first
 	$(COMPILE) -o requirements-bench.txt requirements-bench.in
 
 clean:
-	rm -rf $(VENV) .pytest_cache .ruff_cache .hypothesis
+	rm -rf $(VENV) .pytest_cache .ruff_cache .hypothesis $(A11Y)/node_modules

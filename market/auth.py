@@ -12,6 +12,7 @@ from collections.abc import Callable
 from typing import Any, TypeVar
 
 from flask import Flask, Request, current_app, g, request, session
+from flask_babel import lazy_gettext as _l
 from flask_login import login_user, logout_user
 
 from .errors import Forbidden, Unauthorized
@@ -36,6 +37,10 @@ SIGNED_IN_AT = "signed_in_at"  # the session key holding the sign-in time (secon
 def init_app(app: Flask) -> None:
     login.init_app(app)
     login.login_view = "web.signin"
+    # said in the visitor's language: the lazy text becomes a string when the request flashes it
+    login.login_message = _l("Sign in to see this page.")
+    login.login_message_category = "info"
+    login.localize_callback = str
     login.user_loader(load_user)
 
 

@@ -162,6 +162,8 @@ def _rate_limits(env: Mapping[str, str]) -> dict[str, Any]:
         "RATELIMIT_SWALLOW_ERRORS": True,
         # per buyer (or admin), on posting orders: a single order or a batch counts once
         "RATELIMIT_ORDERS": env.get("RATELIMIT_ORDERS", "30 per minute"),
+        # per account, on quotes (the API's and the order form's together): a dry run of matching
+        "RATELIMIT_QUOTES": env.get("RATELIMIT_QUOTES", "120 per minute"),
         # units an unverified buyer may hold in open orders (not delivered, not cancelled)
         "UNVERIFIED_MAX_OPEN_UNITS": _int(env, "UNVERIFIED_MAX_OPEN_UNITS", 1000),
         # request body limit for a bulk requisition (up to 1,000 orders) and the CSV upload pages

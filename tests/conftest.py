@@ -77,6 +77,27 @@ def base_config(clock: Clock) -> dict[str, Any]:
     }
 
 
+def rate_limited_app(app: Flask, clock: Clock, **limits: str) -> Iterator[Flask]:
+    """The test's database and queue, with rate limits on (``limits``: config keys such as
+    ``RATELIMIT_ORDERS``), counted in a fresh in-memory store (the one limiter object is shared by
+    every app of the process, its key prefix included, so a Redis store would see an earlier
+    test's counts for the same user id). For a fixture to ``yield from``."""
+    keep = ("SQLALCHEMY_DATABASE_URI", "JOBS_MODE", "REDIS_URL", "RQ_QUEUE")
+    limited = create_app(
+        {
+            **base_config(clock),
+            **{k: app.config[k] for k in keep},
+            "RATELIMIT_ENABLED": True,
+            "RATELIMIT_STORAGE_URI": "memory://",
+            **limits,
+        }
+    )
+    yield limited
+    with limited.app_context():
+        db.session.remove()
+        db.engine.dispose()
+
+
 @pytest.fixture(scope="session")
 def sqlite_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """A database migrated once; each test gets a copy."""

@@ -11,6 +11,7 @@ from pathlib import Path
 
 import psycopg
 import pytest
+from flask import Flask
 from psycopg import errors as pg
 from sqlalchemy.exc import IntegrityError, OperationalError, ProgrammingError
 from sqlalchemy.exc import TimeoutError as PoolTimeout
@@ -22,7 +23,7 @@ from market.errors import database_unavailable
 from market.extensions import db
 
 from .conftest import base_config
-from .support import Clock, copy_db
+from .support import PASSWORD, ApiClient, Clock, copy_db
 
 
 def free_port() -> int:
@@ -114,3 +115,27 @@ def test_an_unreachable_database_is_the_refusal_database_unavailable(tmp_path: P
     assert token, "the page's language switch has no CSRF token"
     client.post("/language/en", data={"csrf_token": token.group(1)})  # the switch works without the database
     assert "cannot reach its database right now" in client.get("/").get_data(as_text=True)
+
+
+@pytest.mark.parametrize("backend", ["sqlite"])
+@pytest.mark.parametrize(("method", "path"), [("get", "/signout"), ("get", "/no-such-page")])
+def test_an_error_page_for_a_signed_in_user_while_the_database_is_down_is_the_outage_page(
+    app: Flask, api: ApiClient, method: str, path: str
+) -> None:
+    """A 405 or 404 page asks who is signed in (its header); with the database gone that fails too.
+    The answer is the outage page (503, Retry-After), never a bare 500."""
+    buyer = api.buyer()
+    client = app.test_client()
+    page = client.get("/signin").get_data(as_text=True)
+    token = re.search(r'name="csrf_token"[^>]*value="([^"]+)"', page)
+    assert token
+    form = {"email": buyer.email, "password": PASSWORD, "csrf_token": token.group(1)}
+    assert client.post("/signin", data=form).status_code == 302
+    with app.app_context():
+        db.engine.dispose()
+        path_of_db = Path(db.engine.url.database or "")
+    path_of_db.rename(path_of_db.with_suffix(".gone"))
+    path_of_db.mkdir()  # a folder where the database file should be: it never opens
+    response = getattr(client, method)(path)
+    assert response.status_code == 503 and "Retry-After" in response.headers
+    assert "به پایگاه داده دسترسی ندارد" in response.get_data(as_text=True)

@@ -57,7 +57,11 @@ def progress(data: dict[str, Any], job_id: int) -> Any:
 @blp.arguments(ShipIn)
 @blp.response(200, JobOut)
 def ship(data: dict[str, Any], job_id: int) -> Any:
-    return presenters.job(jobs.ship(me(), job_id, data.get("carrier"), data.get("tracking_code")))
+    """Ship ``shipped_quantity`` units (default all): the rest returns to the order, matched again."""
+    ship_ = jobs.ship(
+        me(), job_id, data.get("carrier"), data.get("tracking_code"), data.get("shipped_quantity")
+    )
+    return presenters.job(ship_)
 
 
 @blp.post("/<int:job_id>/deliver")

@@ -13,7 +13,9 @@ from ..extensions import limiter
 from ..models import Order, OrderBatch
 from ..schemas.admin import Accepted
 from ..schemas.orders import BatchDoc, BatchIn, BatchOut, CancelIn, OrderArgs, OrderIn, OrderList, OrderOut
+from ..schemas.quote import QuoteIn, QuoteOut
 from ..services import batches, orders
+from ..services import quote as quotes
 from . import presenters
 
 blp = Blueprint("orders", __name__, url_prefix="/api/v1/orders", description="Orders from buyers")
@@ -63,6 +65,22 @@ def create(data: dict[str, Any]) -> Any:
     status, body = orders.create(me(), data, key, lambda o: OrderOut().dump(presenters.order(o)))
     # already dumped (and possibly a replay of the stored first answer): sent as is
     return make_response(jsonify(body), status)
+
+
+def quotes_limit() -> str:
+    return str(current_app.config["RATELIMIT_QUOTES"])
+
+
+@blp.post("/quote")
+@require("buyer", "admin")
+@limiter.shared_limit(quotes_limit, scope="quotes", key_func=per_user)
+@blp.arguments(QuoteIn)
+@blp.response(200, QuoteOut)
+def quote(data: dict[str, Any]) -> Any:
+    """A dry run of matching against capacity as it is now: how many units could be made and
+    delivered by ``needed_by``, the earliest date for all of them, and where they would be made.
+    Holds and writes nothing."""
+    return quotes.quote(data)
 
 
 def allow_batch_bodies() -> None:

@@ -14,8 +14,9 @@ from typing import Any
 from ..domain import states
 from ..models import Business, Job, Notification, Order, User
 from ..services.businesses import BusinessFigures
-from ..services.common import tally
+from ..services.common import progress_of, tally
 from ..services.inbox import text_of
+from ..services.reoptimise import Reoptimisation
 
 
 class Derived:
@@ -47,12 +48,15 @@ def order(o: Order) -> Derived:
     t = tally(o)
     delivered = [j for j in o.jobs if j.status == states.DELIVERED]
     received = sum(j.received_quantity or 0 for j in delivered)
+    counts = progress_of(o)
     return Derived(
         o,
         total_price=o.unit_price * o.quantity,
         allocated_quantity=t.allocated,
         unallocated_quantity=t.unallocated,
         delivered_quantity=received,
+        made_quantity=counts.made,
+        shipped_quantity=counts.shipped,
         shortfall=sum(j.quantity for j in delivered) - received,
     )
 
@@ -93,3 +97,31 @@ def page(
     items, total = found
     rows = [present(row) for row in items] if present else items
     return {"items": rows, "total": total, "page": args["page"], "per_page": args["per_page"]}
+
+
+def reoptimisation(done: Reoptimisation) -> dict[str, Any]:
+    """The contract's body of ``POST /admin/reoptimise``: the moves, per order, and the figures."""
+    plan, ids = done.plan, iter(done.new_job_ids)
+    moves = []
+    for m in plan.moves:
+        new = []
+        for j in m.made:
+            item: dict[str, Any] = {
+                "business_id": j.business_id,
+                "quantity": j.quantity,
+                "due_date": j.due_date,
+            }
+            if done.applied:
+                item["job_id"] = next(ids)
+            new.append(item)
+        moves.append({"order_id": m.order_id, "withdrawn": [o.job_id for o in m.withdrawn], "new": new})
+    return {
+        "applied": done.applied,
+        "moves": moves,
+        "units_placed_before": plan.units_placed_before,
+        "units_placed_after": plan.units_placed_after,
+        "unit_km_before": plan.unit_km_before,
+        "unit_km_after": plan.unit_km_after,
+        "utilization_spread_before": plan.spread_before,
+        "utilization_spread_after": plan.spread_after,
+    }

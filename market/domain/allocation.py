@@ -38,6 +38,7 @@ from typing import Any
 from . import geo
 from .allocation_flow import Keep, build_and_solve, make_pools
 from .allocation_jobs import FROM_FLOW, RawJob, place
+from .allocation_peers import Peers
 from .errors import DomainError
 from .matching import Business, OrderToMatch, validate_order
 
@@ -65,6 +66,11 @@ class BatchExplanation:
     order_unit_km: int
     #: unit-km the order-by-order engine spent on this order, when the caller knows it
     engine_unit_km: int | None = None
+    #: the engine's terms, when the caller asks for them (``peers``): the rank of this distance
+    #: among the distances of the workshops eligible for the order (1 = nearest), and how many
+    #: workshops at this distance had room for this deadline before the batch
+    tier: int | None = None
+    equally_near_with_room: int | None = None
 
     @property
     def unit_km_saved(self) -> int | None:
@@ -75,10 +81,12 @@ class BatchExplanation:
         return {
             "distance_km": self.distance_km,
             "same_province": self.same_province,
+            "tier": self.tier,
             "transit_days": self.transit_days,
             "production_deadline": self.production_deadline.isoformat(),
             "free_capacity_before": self.free_capacity_before,
             "utilization_before": round(self.utilization_before, 4),
+            "equally_near_with_room": self.equally_near_with_room,
             "rule": self.rule,
             "order_units": self.order_units,
             "order_unit_km": self.order_unit_km,
@@ -164,6 +172,7 @@ def allocate_batch(
     today: date,
     engine_unit_km: Mapping[int, int] | None = None,
     keep: Keep | None = None,
+    peers: bool = False,
 ) -> BatchResult:
     """Place a batch of orders as a whole among ``businesses`` (any eligibility, open work included).
 
@@ -171,7 +180,9 @@ def allocate_batch(
     per order: P5, the number of jobs never makes units wait).
     ``engine_unit_km`` (order id -> unit-km of the online engine's jobs for it) only feeds the
     explanations' ``unit_km_saved``. ``keep`` ((order id, business id) -> units, e.g. the offers a
-    re-optimisation may withdraw) is kept where that costs neither units nor unit-km.
+    re-optimisation may withdraw) is kept where that costs neither units nor unit-km. With
+    ``peers``, each explanation also gets the engine's ``tier`` and ``equally_near_with_room``
+    (a round's jobs are explained in the engine's terms; the bench's 10,000 orders skip them).
 
     :raises DomainError: an order with quantity ≤ 0 or needed-by not after ``today``, or an order
         or a business listed twice.
@@ -181,7 +192,14 @@ def allocate_batch(
     network = build_and_solve(make_pools(business_list, order_list), order_list, today, keep)
     jobs, exact = place(network, order_list, business_list, today, keep)
     return BatchResult(
-        _explained(jobs, order_list, business_list, today, engine_unit_km or {}),
+        _explained(
+            jobs,
+            order_list,
+            business_list,
+            today,
+            engine_unit_km or {},
+            Peers(business_list, today) if peers else None,
+        ),
         exact,
         network.units,
         network.unit_km,
@@ -194,6 +212,7 @@ def _explained(
     businesses: list[Business],
     today: date,
     engine_unit_km: Mapping[int, int],
+    peers: Peers | None,
 ) -> tuple[OrderAllocation, ...]:
     """Per order: its jobs with their explanations (a job below min_lot last), and what is left."""
     by_id = {b.id: b for b in businesses}
@@ -224,6 +243,7 @@ def _explained(
                 units,
                 unit_km,
                 engine_unit_km.get(o.id),
+                *(peers.of(o, km, due) if peers else (None, None)),
             )
             made.append(BatchJob(o.id, business_id, quantity, due, why))
         made.sort(key=lambda j: (j.explanation.rule == RULE_BATCH_LAST_REMAINDER, j.due_date, j.business_id))

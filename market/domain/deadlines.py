@@ -22,6 +22,16 @@ def production_deadline(needed_by: date, business_province: str, delivery_provin
     return needed_by - timedelta(days=geo.transit_days(business_province, delivery_province))
 
 
+def expected_arrival(
+    due_date: date, business_province: str, delivery_province: str, shipped_on: date | None = None
+) -> date:
+    """When a job's kits should reach the buyer: the day it shipped (else its production deadline)
+    plus the transit days between the two provinces. For a job on time this is never after the
+    order's ``needed_by``; the production deadline is the workshop's date, not the buyer's."""
+    start = shipped_on if shipped_on is not None else due_date
+    return start + timedelta(days=geo.transit_days(business_province, delivery_province))
+
+
 def earliest_needed_by(today: date) -> date:
     """The first date an order may be needed by."""
     return today + timedelta(days=MIN_LEAD_DAYS)

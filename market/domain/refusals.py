@@ -124,6 +124,7 @@ MESSAGES: dict[str, str] = {
     "ship_not_accepted": "This job is {status}: only an accepted job can ship.",
     "deliver_not_buyer": "Only the order's buyer or an admin confirms a delivery.",
     "deliver_not_shipped": "This job is {status}: only a shipped job can be delivered.",
+    "shipped_out_of_range": "shipped_quantity must be between 1 and {quantity}, got {shipped}",
     "received_out_of_range": "received_quantity must be between 0 and {quantity}, got {received}",
     # an admin moves a job (the reassign options and the reassign ask the same check)
     "reassign_job_closed": "This job is {status}: only an open job can be reassigned.",

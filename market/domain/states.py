@@ -177,6 +177,35 @@ def tally_order(
     return OrderTally(allocated, unallocated, status)
 
 
+@dataclass(frozen=True, slots=True)
+class JobProgress:
+    """A job as the order's made / shipped / delivered counts see it."""
+
+    status: str
+    quantity: int
+    units_done: int
+    received: int | None
+
+
+@dataclass(frozen=True, slots=True)
+class OrderProgress:
+    made: int
+    shipped: int
+    delivered: int
+
+
+def order_progress(jobs: Iterable[JobProgress]) -> OrderProgress:
+    """Units made (reported by live jobs, shipped ones in full), units shipped (a shipped job's
+    quantity is what left the workshop) and units received by the buyer."""
+    live = [j for j in jobs if j.status in LIVE_JOB_STATUSES]
+    sent = [j for j in live if j.status in SENT_JOB_STATUSES]
+    return OrderProgress(
+        made=sum(min(j.units_done, j.quantity) for j in live),
+        shipped=sum(j.quantity for j in sent),
+        delivered=sum(j.received or 0 for j in live if j.status == DELIVERED),
+    )
+
+
 def check_progress(quantity: int, units_done: int, new_units_done: int) -> int:
     """The new count of units made.
 
@@ -187,6 +216,18 @@ def check_progress(quantity: int, units_done: int, new_units_done: int) -> int:
     if new_units_done < units_done:
         raise RuleBroken("units_done_goes_down", before=units_done, units_done=new_units_done)
     return new_units_done
+
+
+def check_shipped(quantity: int, shipped: int) -> int:
+    """Units a business ships: 1 … the job's quantity. Fewer than the job's quantity return the
+    rest to the order (matched again); more than the units reported made are taken as made (the
+    shipment is the last progress report: what leaves the workshop was made).
+
+    :raises RuleBroken: if it is outside 1 … quantity.
+    """
+    if not 1 <= shipped <= quantity:
+        raise RuleBroken("shipped_out_of_range", quantity=quantity, shipped=shipped)
+    return shipped
 
 
 def check_received(quantity: int, received: int) -> int:

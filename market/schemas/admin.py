@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from marshmallow import Schema, fields, validate
 
-from .common import MAX_ID, PageArgs, page_of
+from .common import MAX_ID, PageArgs, StrictSchema, page_of, strict_bool
 
 
 class ProvinceCapacity(Schema):
@@ -50,3 +50,36 @@ AuditList = page_of(AuditOut)
 class Accepted(Schema):
     message = fields.String()
     order_id = fields.Integer()
+
+
+class ReoptimiseIn(StrictSchema):
+    apply = strict_bool(
+        load_default=False,
+        metadata={
+            "description": "Apply the plan (withdraw and make offers); false (the default) only previews it."
+        },
+    )
+
+
+class ReoptimiseNewJob(Schema):
+    business_id = fields.Integer()
+    quantity = fields.Integer()
+    due_date = fields.Date()
+    job_id = fields.Integer(metadata={"description": "The job made; only when applied."})
+
+
+class ReoptimiseMove(Schema):
+    order_id = fields.Integer()
+    withdrawn = fields.List(fields.Integer(), metadata={"description": "Ids of the offers withdrawn."})
+    new = fields.List(fields.Nested(ReoptimiseNewJob))
+
+
+class ReoptimiseOut(Schema):
+    applied = fields.Boolean()
+    moves = fields.List(fields.Nested(ReoptimiseMove))
+    units_placed_before = fields.Integer()
+    units_placed_after = fields.Integer()
+    unit_km_before = fields.Integer()
+    unit_km_after = fields.Integer()
+    utilization_spread_before = fields.Float()
+    utilization_spread_after = fields.Float()

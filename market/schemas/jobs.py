@@ -23,6 +23,13 @@ class ProgressIn(StrictSchema):
 class ShipIn(StrictSchema):
     carrier = text(limits.CARRIER_MAX)
     tracking_code = text(limits.TRACKING_CODE_MAX)
+    shipped_quantity = StrictInteger(
+        validate=validate.Range(min=1, max=limits.UNITS_MAX),
+        metadata={
+            "description": "Units shipped, 1 … the job's quantity (default: all). Fewer return the "
+            "rest to the order, matched again; more than reported made count as made."
+        },
+    )
 
 
 class DeliverIn(StrictSchema):

@@ -67,6 +67,10 @@ class OrderOut(Schema):
     allocated_quantity = fields.Integer()
     unallocated_quantity = fields.Integer()
     delivered_quantity = fields.Integer()
+    made_quantity = fields.Integer(
+        metadata={"description": "Units its workshops report made (a shipped job's in full)."}
+    )
+    shipped_quantity = fields.Integer(metadata={"description": "Units that have left the workshops."})
     shortfall = fields.Integer()
     created_at = fields.DateTime()
     cancelled_at = fields.DateTime(allow_none=True)

@@ -115,6 +115,13 @@ def tally(order: Order) -> states.OrderTally:
     )
 
 
+def progress_of(order: Order) -> states.OrderProgress:
+    """The order's units made, shipped and delivered, from its jobs."""
+    return states.order_progress(
+        states.JobProgress(j.status, j.quantity, j.units_done, j.received_quantity) for j in order.jobs
+    )
+
+
 def refresh_order_status(order: Order, actor: User | None) -> states.OrderTally:
     """Derive the order's status from its jobs and store it, through the order's state machine."""
     t = tally(order)

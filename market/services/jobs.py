@@ -20,7 +20,6 @@ from . import notifications as notify
 from .businesses import require_approved
 from .common import (
     audit,
-    lock_order,
     locked,
     move_job,
     now,
@@ -71,12 +70,14 @@ def filter_jobs(q: Select[Any], filters: dict[str, Any]) -> Select[Any]:
         q = q.where(Job.status.in_(filters["statuses"]))
     if filters.get("late"):
         q = q.where(late_job_clause(today()))
+    if filters.get("was_accepted"):  # work the business took on (a withdrawn offer never was)
+        q = q.where(Job.accepted_at.is_not(None))
     return q
 
 
 def listing(user: User, filters: dict[str, Any], page: int, per_page: int) -> tuple[list[Job], int]:
     """The jobs the user may see (a business its own, an admin all), newest first, filtered by
-    :func:`filter_jobs`."""
+    :func:`filter_jobs` (``was_accepted``: only jobs the business accepted once)."""
     q = filter_jobs(select(Job), filters)
     if user.role != "admin":
         q = q.where(Job.business_id == (_business_id_of(user) or -1))
@@ -84,6 +85,22 @@ def listing(user: User, filters: dict[str, Any], page: int, per_page: int) -> tu
         selectinload(Job.events), selectinload(Job.business), selectinload(Job.order).selectinload(Order.kit)
     )
     return paginate(q.order_by(Job.id.desc()), page, per_page)
+
+
+def _lock_order_and_jobs(order_id: int) -> Order:
+    """The order locked, with its jobs read afresh under the lock: the job the caller read before
+    locking (to find its order) may have been withdrawn, declined or expired meanwhile, and a row
+    already in the session is not read again by a plain lazy load."""
+    order = db.session.scalar(
+        select(Order)
+        .where(Order.id == order_id)
+        .with_for_update(of=Order)
+        .options(selectinload(Order.jobs))
+        .execution_options(populate_existing=True)
+    )
+    if order is None:
+        raise NotFound("order_not_found", order_id=order_id)
+    return order
 
 
 def _locked_own_job(
@@ -99,7 +116,7 @@ def _locked_own_job(
         raise NotFound("job_not_found", job_id=job_id)
     if approved:
         require_approved(job.business, user)
-    order = lock_order(job.order_id)
+    order = _lock_order_and_jobs(job.order_id)
     job = next(j for j in order.jobs if j.id == job_id)
     return order, job
 
@@ -158,20 +175,49 @@ def progress(user: User, job_id: int, units_done: int) -> Job:
     return job
 
 
-def ship(user: User, job_id: int, carrier: str | None, tracking_code: str | None) -> Job:
-    """:raises Conflict: if the job is not accepted or in production.
+def ship(
+    user: User,
+    job_id: int,
+    carrier: str | None,
+    tracking_code: str | None,
+    shipped_quantity: int | None = None,
+) -> Job:
+    """Ship what is made: ``shipped_quantity`` (default the job's quantity) of the job's units.
+
+    The shipped units count as made (a shipment is the last progress report). Below the job's
+    quantity, the job's ``quantity`` becomes what was shipped (its shipped event keeps the
+    original) and the rest returns to the order as unallocated units, matched again after the
+    commit (oldest waiting orders first, as every freed unit).
+
+    :raises Conflict: if the job is not accepted or in production.
+    :raises Invalid: ``shipped_quantity`` outside 1 … the job's quantity.
     :raises Forbidden: the workshop is not approved."""
     order, job = _locked_own_job(user, job_id, as_business=True, approved=True)
     if job.status not in states.IN_HAND_JOB_STATUSES:
         raise Conflict("ship_not_accepted", job_id=job.id, status=job.status)
-    move_job(job, states.SHIPPED, user, carrier=carrier, tracking_code=tracking_code)
-    owed = job.quantity - job.units_done
-    job.units_done = job.quantity
+    ordered = job.quantity
+    try:
+        shipped = states.check_shipped(ordered, ordered if shipped_quantity is None else shipped_quantity)
+    except RuleBroken as err:  # bad input, not a bad state: 422 naming the field
+        raise Invalid(err.code, {"shipped_quantity": [str(err)]}, **err.params) from None
+    move_job(
+        job,
+        states.SHIPPED,
+        user,
+        carrier=carrier,
+        tracking_code=tracking_code,
+        quantity=ordered,
+        shipped_quantity=shipped,
+        units_done_before=job.units_done,
+        returned_to_order=ordered - shipped,
+    )
+    owed = ordered - job.units_done
+    job.quantity = job.units_done = shipped
     job.shipped_at, job.carrier, job.tracking_code = job.updated_at, carrier, tracking_code
     notify.job_shipped(job)
     refresh_order_status(order, user)
     db.session.commit()
-    if owed:  # the rest of the job left the line with the shipment
+    if owed or shipped < ordered:  # units left the line with the shipment, or returned to the order
         enqueue(REMATCH_WAITING)
     return job
 
@@ -185,7 +231,7 @@ def deliver(user: User, job_id: int, received: int, note: str | None) -> Job:
     job = visible(user, job_id)
     if user.role not in ("buyer", "admin"):
         raise Forbidden("deliver_not_buyer", job_id=job.id)
-    order = lock_order(job.order_id)
+    order = _lock_order_and_jobs(job.order_id)
     job = next(j for j in order.jobs if j.id == job_id)
     if job.status != states.SHIPPED:
         raise Conflict("deliver_not_shipped", job_id=job.id, status=job.status)
@@ -210,7 +256,7 @@ def reassign(admin: User, job_id: int, business_id: int) -> Job:
         business is not approved, lacks the kit or the capacity, or declined this order.
     """
     job = visible(admin, job_id)
-    order = lock_order(job.order_id)
+    order = _lock_order_and_jobs(job.order_id)
     job = next(j for j in order.jobs if j.id == job_id)
     target = locked(Business, business_id)
     if target is None:

@@ -2,12 +2,14 @@
 
 A round tells exactly what matching its orders one by one told (see :mod:`.notifications`): the
 workshop's owner hears of each offer made (``offer_new``); the buyer hears that the order was
-matched (``order_matched``, once per order the round made offers for) and, while units are left
-to place, that they wait (``units_waiting``: on the order's first matching or when the round made
-offers for it). The same kinds, readers, params and links as the one-at-a-time functions, but all
-rows go in with one INSERT (plus one read of the offered workshops' owners) instead of one ORM
-object each. They commit or roll back with the round; after its commit the delivery job is nudged
-as for any other notification (:func:`.outbox.remember`), and it fans them out into deliveries.
+matched (``order_matched``, once per order the round made offers for) and, while units are left to
+place, that they wait (``units_waiting``: on the order's first matching or when the round made
+offers for it, with the earliest date by which they could all be made and delivered: the instant
+quote's answer, :mod:`.quote`). The same kinds, readers, params and links as the one-at-a-time
+functions, but all rows go in with one INSERT (plus one read of the offered workshops' owners)
+instead of one ORM object each. They commit or roll back with the round; after its commit the
+delivery job is nudged as for any other notification (:func:`.outbox.remember`), and it fans them
+out into deliveries.
 """
 
 from __future__ import annotations
@@ -19,9 +21,11 @@ from typing import Any
 
 from sqlalchemy import insert, select
 
+from ..domain.matching import Business as Candidate
 from ..extensions import db
 from ..models import Business, Kit, Notification, Order
 from . import outbox
+from . import quote as quotes
 
 
 @dataclass(frozen=True)
@@ -93,6 +97,7 @@ def round_rows(
     for o in offers:
         by_order.setdefault(o.order.id, []).append(o)
     rows = []
+    pool: list[Candidate] | None = None
     for r in orders:
         order, made = r.order, by_order.get(r.order.id, [])
         for o in made:
@@ -109,9 +114,18 @@ def round_rows(
             }
             rows.append(_row(order.buyer_id, "order_matched", params, f"/orders/{order.id}", moment))
         if r.unallocated and r.waiting and (r.first or made):
-            params = {"order_id": order.id, "unallocated": r.unallocated, "earliest": None}
+            if pool is None:  # read once per round, after its offers were written
+                pool = quotes.candidates(kit.id, kit.code)
+            params = {"order_id": order.id, "unallocated": r.unallocated, "earliest": _earliest(r, pool)}
             rows.append(_row(order.buyer_id, "units_waiting", params, f"/orders/{order.id}", moment))
     return rows
+
+
+def _earliest(r: RoundOrder, pool: list[Candidate]) -> str | None:
+    """The first date by which the order's waiting units could all be made and delivered (the
+    quote's answer for them, on the workshops as the round left them); None if none within a year."""
+    q = quotes.for_waiting_units(r.order, r.unallocated, pool)
+    return None if q is None or q.earliest_full_date is None else q.earliest_full_date.isoformat()
 
 
 def tell_round(kit: Kit, orders: Iterable[RoundOrder], offers: list[NewOffer], moment: datetime) -> int:

@@ -55,6 +55,22 @@ def replay(user: User, key: str, print_: str) -> tuple[int, dict[str, Any]] | No
     return row.response_status, row.response_body
 
 
+def placed_with_key(user: User, key: str) -> Order | None:
+    """The order this user placed with this key within the last 24 hours, if any."""
+    row = db.session.scalar(
+        select(IdempotencyKey).where(IdempotencyKey.user_id == user.id, IdempotencyKey.key == key)
+    )
+    if row is None or row.created_at < now() - timedelta(hours=current_app.config["IDEMPOTENCY_TTL_HOURS"]):
+        return None
+    return db.session.get(Order, row.order_id)
+
+
+def last_delivery_province(user: User) -> str | None:
+    """Where the buyer's latest order goes: the province its next order most likely goes to."""
+    q = select(Order.delivery_province).where(Order.buyer_id == user.id).order_by(Order.id.desc()).limit(1)
+    return db.session.scalar(q)
+
+
 def remember(user: User, key: str, print_: str, order_id: int, body: dict[str, Any]) -> None:
     """Claim the key with the answer to replay (written in the caller's transaction)."""
     db.session.add(
@@ -100,6 +116,20 @@ def line_problems(data: dict[str, Any], kit: Kit | None) -> dict[str, tuple[str,
     return problems
 
 
+def checked_kit(data: dict[str, Any]) -> Kit:
+    """The kit of an order's body, once its kit and date pass :func:`line_problems`.
+
+    :raises Invalid: unknown or withdrawn kit, a date too soon or too far (the first problem).
+    """
+    kit = db.session.scalar(select(Kit).where(Kit.code == data["kit"]))
+    problems = line_problems(data, kit)
+    if problems:
+        name, (code, params) = next(iter(problems.items()))
+        raise Invalid.field(name, code, **params)
+    assert kit is not None  # line_problems refuses a missing kit
+    return kit
+
+
 def create(
     buyer: User, data: dict[str, Any], idempotency_key: str | None, render: Callable[[Order], dict[str, Any]]
 ) -> tuple[int, dict[str, Any]]:
@@ -131,12 +161,7 @@ def _new_order(buyer: User, data: dict[str, Any]) -> Order:
     :raises Invalid: unknown or withdrawn kit, a date too soon or too far.
     :raises Conflict: an unverified buyer past the cap on open units.
     """
-    kit = db.session.scalar(select(Kit).where(Kit.code == data["kit"]))
-    problems = line_problems(data, kit)
-    if problems:
-        name, (code, params) = next(iter(problems.items()))
-        raise Invalid.field(name, code, **params)
-    assert kit is not None  # line_problems refuses a missing kit
+    kit = checked_kit(data)
     check_open_units(buyer, data["quantity"])
     moment = now()
     order = Order(

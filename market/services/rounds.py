@@ -2,12 +2,16 @@
 
 A round locks the kit's row, then its orders (at most ``MATCH_ROUND_SIZE``, oldest first, ascending
 id), then every candidate business of the kit (ascending id); it loads their open work once,
-matches the orders one after another with the pure engine over one ``CandidatePool`` (each offer
-made is put back into the pool before the next order is matched, exactly as the database would
-hold it), writes every offer, event and audit entry in one flush, and the notifications they
-cause in one more INSERT (:mod:`.notify_bulk`), and commits once. The result, notifications
-included, is what matching the orders one by one in arrival order would give (P1–P8 as for one
-order).
+places the orders, writes every offer, event and audit entry in one flush, and the notifications
+they cause in one more INSERT (:mod:`.notify_bulk`), and commits once.
+
+Placing: when the round holds more than one order with units to place, they are allocated
+together by the batch allocator (:func:`market.domain.allocation.allocate_batch`, one min-cost
+flow; what a batch guarantees is in docs/allocation.md: no placement of the round's orders places
+more units, or as many with fewer unit-km, when the batch is exact; P1, P3, P5–P8 as for one
+order). Each job's explanation says what the order-by-order engine would have spent on its order
+(:mod:`.round_batch`). A round with one such order matches it with the online engine, exactly as
+before.
 
 Serialising rounds: a row lock on the kit (``SELECT … FROM kits … FOR UPDATE``), not an advisory
 lock. It is released by the commit, by the rollback and by the death of the worker's session,
@@ -29,12 +33,14 @@ from sqlalchemy import insert, or_, select, update
 from sqlalchemy.orm import selectinload
 
 from ..domain import matching, states
+from ..domain.allocation import BatchJob
 from ..domain.capacity import Commitment
 from ..domain.errors import DomainError
 from ..extensions import db
 from ..models import AuditEntry, Business, Job, JobEvent, Kit, Order, business_kits
 from . import notify_bulk
 from .common import locked, now, tally, today
+from .round_batch import allocate_round
 
 
 @dataclass(frozen=True)
@@ -172,9 +178,10 @@ def lock_kit(kit_id: int) -> Kit | None:
 
 
 @dataclass(frozen=True)
-class _Offer:
+class RoundOffer:
     order: Order
-    allocation: matching.Allocation
+    #: the engine's allocation, or a batch's job (the same fields, each with its explanation)
+    allocation: matching.Allocation | BatchJob
 
 
 def run_round(kit_id: int, *, waiting: bool, after_id: int = 0) -> RoundOutcome:
@@ -188,10 +195,10 @@ def run_round(kit_id: int, *, waiting: bool, after_id: int = 0) -> RoundOutcome:
         return RoundOutcome(kit_id, 0, after_id, 0)
     pool = candidate_pool(kit)
     before = {o.id: (o.matched_at is None, _has_units_to_place(o, day)) for o in orders}
-    offers = [_Offer(order, a) for order in orders for a in _match_one(order, pool, day)]
+    offers = _match(orders, pool, day)
     moment = now()
-    made = _write_offers(offers, moment)
-    after = _write_orders(orders, offers, moment)
+    made = write_offers(offers, moment)
+    after = write_orders(orders, offers, moment)
     told = [
         notify_bulk.RoundOrder(o, *before[o.id], after[o.id].allocated, after[o.id].unallocated)
         for o in orders
@@ -206,6 +213,25 @@ def _has_units_to_place(order: Order, day: date) -> bool:
     return order.cancelled_at is None and tally(order).unallocated > 0 and order.needed_by > day
 
 
+def _match(orders: list[Order], pool: matching.CandidatePool, day: date) -> list[RoundOffer]:
+    """The round's offers: its orders with units to place allocated together by the batch
+    allocator when there are several (docs/allocation.md), a single one by the online engine."""
+    todo = [o for o in orders if _has_units_to_place(o, day)]
+    if len(todo) > 1:
+        requests = [order_to_match(o, tally(o).unallocated, declined_by(o)) for o in todo]
+        try:
+            batch = allocate_round(requests, pool, day, current_app.config["MAX_SPLITS"] or None)
+        except DomainError as err:  # an order the batch refuses: each order on its own, as before
+            current_app.logger.warning("round of %s orders matched one by one: %s", len(todo), err)
+        else:
+            return [
+                RoundOffer(o, j)
+                for o, placed in zip(todo, batch.orders, strict=True)
+                for j in placed.allocations
+            ]
+    return [RoundOffer(order, a) for order in orders for a in _match_one(order, pool, day)]
+
+
 def _match_one(order: Order, pool: matching.CandidatePool, day: date) -> tuple[matching.Allocation, ...]:
     """What the engine offers one order of the round; the pool then holds those offers."""
     if not _has_units_to_place(order, day):
@@ -218,9 +244,12 @@ def _match_one(order: Order, pool: matching.CandidatePool, day: date) -> tuple[m
         return ()
 
 
-def _write_offers(offers: list[_Offer], moment: datetime) -> list[notify_bulk.NewOffer]:
-    """Every offer of the round with its first event and its audit entry: three bulk inserts.
-    Returns the offers made, with their jobs' ids, for the notifications."""
+def write_offers(
+    offers: list[RoundOffer], moment: datetime, actor_id: int | None = None
+) -> list[notify_bulk.NewOffer]:
+    """Every offer of the round with its first event and its audit entry: three bulk inserts
+    (``actor_id``: who made them; None for matching). Returns the offers made, with their jobs'
+    ids, for the notifications (and the re-optimisation)."""
     if not offers:
         return []
     expires = moment + timedelta(hours=current_app.config["OFFER_TTL_HOURS"])
@@ -244,7 +273,7 @@ def _write_offers(offers: list[_Offer], moment: datetime) -> list[notify_bulk.Ne
         {
             "job_id": i,
             "at": moment,
-            "actor_id": None,
+            "actor_id": actor_id,
             "from_status": None,
             "to_status": states.OFFERED,
             "detail": {"match": why},
@@ -255,7 +284,7 @@ def _write_offers(offers: list[_Offer], moment: datetime) -> list[notify_bulk.Ne
     entries = [
         {
             "at": moment,
-            "actor_id": None,
+            "actor_id": actor_id,
             "action": "job.offered",
             "entity": "job",
             "entity_id": i,
@@ -277,8 +306,8 @@ def _write_offers(offers: list[_Offer], moment: datetime) -> list[notify_bulk.Ne
     ]
 
 
-def _write_orders(
-    orders: list[Order], offers: list[_Offer], moment: datetime
+def write_orders(
+    orders: list[Order], offers: list[RoundOffer], moment: datetime
 ) -> dict[int, states.OrderTally]:
     """Each order of the round: matched now, its status as its jobs (old and new) imply, through
     the order's state machine, with an audit entry for each change; bulk updates. Returns each

@@ -11,9 +11,10 @@ from typing import Any
 from flask import Blueprint, Flask, Response, make_response, render_template
 from flask_babel import Babel
 from flask_wtf.csrf import CSRFError, CSRFProtect
+from sqlalchemy.exc import SQLAlchemyError
 
 from ..domain import geo
-from ..errors import ServiceError
+from ..errors import ServiceError, database_unavailable, unavailable
 from . import i18n
 from .refusals import refusal_text
 
@@ -32,7 +33,7 @@ def init_app(app: Flask, api_blueprints: tuple[Any, ...]) -> None:
     csrf.init_app(app)
     for blueprint in api_blueprints:  # bearer tokens only: no cookie can act there
         csrf.exempt(blueprint)
-    from . import admin, auth, batches, buyer, notifications, suspension, workshop  # noqa: F401  (routes register on bp)
+    from . import admin, auth, batches, buyer, notifications, quote, shipping, suspension, workshop  # noqa: F401  (routes register on bp)
 
     app.register_blueprint(bp)
     app.extensions["page_errors"] = render_error
@@ -47,6 +48,9 @@ def init_app(app: Flask, api_blueprints: tuple[Any, ...]) -> None:
         digits=i18n.local_digits,
         province=province_name,
     )
+    from . import a11y
+
+    a11y.init_app(app)
     from ..domain import states
     from ..domain.deadlines import is_late
     from .common import owner_group_label, status_label
@@ -75,7 +79,14 @@ def render_error(
     ``refused`` use case by its code when it has a page text (``web/refusals.py``), and the
     ``message`` of a 403 or 400 (the page's own reason, already translated) is shown."""
     refusal = refusal_text(refused, "") if refused is not None else ""
-    page = render_template("error.html", status=status, csrf=csrf, refusal=refusal, message=message)
+    try:
+        page = render_template("error.html", status=status, csrf=csrf, refusal=refusal, message=message)
+    except SQLAlchemyError as err:
+        # the page's header asks who is signed in; with the database gone that question fails too,
+        # and the honest answer is the outage page (which asks nothing of the database)
+        if status == 503 or not database_unavailable(err):
+            raise
+        return unavailable(err)
     return make_response(page, status)
 
 

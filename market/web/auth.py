@@ -12,8 +12,9 @@ from flask_login import current_user
 from .. import ratelimits
 from ..auth import end_session, start_session
 from ..errors import Conflict, Invalid
+from ..models import User
 from ..services import accounts, catalog
-from . import bp, i18n
+from . import bp, drafts, i18n
 from .common import user
 from .forms import SigninForm, SignupForm
 
@@ -78,11 +79,25 @@ def signin() -> Any:
     if form.validate_on_submit():
         found = accounts.sign_in(form.email.data or "", form.password.data or "")
         if found is not None:
-            start_session(found)  # a new session; the account's language wins from now on
+            sign_in_keeping(found)
             return redirect(safe_next(request.args.get("next")) or home_for(found.role))
         ratelimits.mark_failed_signin()
         form.password.errors = [_("Wrong email or password.")]
     return render_template("auth/signin.html", form=form), 200 if not form.errors else 422
+
+
+def sign_in_keeping(found: User) -> None:
+    """A new session for the account, keeping what the visitor did before it: the language they
+    chose (stored on the account too, which it wins from now on) and an order typed when the
+    session ended (:mod:`.drafts`)."""
+    chosen, draft = session.get("lang"), drafts.carried()
+    start_session(found)
+    if chosen in i18n.LANGUAGES:
+        session["lang"] = chosen
+        if found.locale != chosen:
+            accounts.set_locale(found, chosen)
+    if draft is not None:
+        drafts.keep(draft)
 
 
 @bp.post("/signout")

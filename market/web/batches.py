@@ -12,7 +12,6 @@ from typing import Any
 from flask import Response, abort, current_app, make_response, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from flask_wtf.file import FileField
 from sqlalchemy import select
 from wtforms import HiddenField, SelectChoice, SelectField
@@ -24,6 +23,7 @@ from ..models import Order, User
 from ..services import batches, buyers, catalog
 from ..services.common import today
 from . import bp, i18n
+from .a11y import PageForm as FlaskForm  # Flask-WTF's, announcing a refused submit
 from .batch_csv import FIELDS, MAX_LINES, TEMPLATE_HEADERS, FileProblem, Sheet, decode, read, template
 from .common import role_required, user
 from .refusals import refusal_text

@@ -4,17 +4,18 @@ again whatever depends on the data."""
 
 from __future__ import annotations
 
+import re
 from typing import Any, ClassVar
 
 from flask_babel import LazyString
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from persiantools import digits
 from wtforms import (
     BooleanField,
     EmailField,
     Form,
+    HiddenField,
     IntegerField,
     PasswordField,
     RadioField,
@@ -31,9 +32,11 @@ from .. import limits
 from ..domain import text as text_rule
 from ..models import OWNER_GROUPS
 from ..services.passwords import weakness
-from .i18n import number, parse_date
+from .a11y import PageForm as FlaskForm  # Flask-WTF's, announcing a refused submit
+from .i18n import DateRefused, local_digits, number, read_date
 
 REQUIRED = _l("This field is required.")
+ONE_TIME_KEY = re.compile(r"[0-9a-f]{32}")
 WEAK_PASSWORD = _l(
     "This password is too common or too easy to guess: choose a longer phrase of unrelated words "
     "that you do not use elsewhere."
@@ -126,6 +129,12 @@ class PersianIntegerField(IntegerField):
             self.data = None
             raise ValueError(_l("Enter a whole number.")) from None
 
+    def _value(self) -> str:
+        """What the box shows: what was typed, else the value in the reader's digits."""
+        if self.raw_data:
+            return str(self.raw_data[0])
+        return local_digits(self.data) if self.data is not None else ""
+
 
 class PhoneField(StringField):
     """A phone number that may be typed with Persian or Arabic digits: they become Latin ones (as
@@ -199,10 +208,15 @@ class OrderForm(FlaskForm):
     )
     needed_by = StringField(_l("Needed by"), [InputRequired(REQUIRED)])
     note = TextAreaField(_l("Note (optional)"), [Optional(), LINES, Length(max=limits.NOTE_MAX)])
+    #: the form's one-time key (the API's Idempotency-Key): the same form sent twice (Back, then
+    #: send again) places one order; a key that is not one of ours is ignored
+    key = HiddenField(filters=[lambda v: v if isinstance(v, str) and ONE_TIME_KEY.fullmatch(v) else None])
 
     def validate_needed_by(self, field: StringField) -> None:
-        if parse_date(field.data or "") is None:
-            raise ValidationError(_l("Enter a date like 1405/09/20 (Jalali) or 2026-12-11."))
+        try:
+            read_date(field.data or "")
+        except DateRefused as err:  # says what is wrong: "Azar has 30 days"
+            raise ValidationError(str(err)) from None
 
 
 class BusinessForm(FlaskForm):
@@ -240,6 +254,13 @@ class ReasonForm(FlaskForm):
     reason = StringField(_l("Reason (optional)"), [Optional(), LINE, Length(max=limits.REASON_MAX)])
 
 
+class CancelOrderForm(ReasonForm):
+    """Cancel an order: a reason, and, once workshops are making it, a tick that says the buyer
+    knows how many kits are already made (the view asks for it then)."""
+
+    confirm = BooleanField(_l("Yes, cancel it although kits are already being made"))
+
+
 #: what each choice of a suspension does with the workshop's accepted work (limits.SUSPEND_JOBS)
 SUSPEND_JOB_LABELS = {
     "keep": _l("Keep them with the workshop (it cannot work on them while suspended)"),
@@ -262,6 +283,7 @@ class ProgressForm(FlaskForm):
 
 
 class ShipForm(FlaskForm):
+    shipped_quantity = PersianIntegerField(_l("Kits shipped"), whole_number(1, limits.UNITS_MAX))
     carrier = StringField(_l("Carrier (optional)"), [Optional(), LINE, Length(max=limits.CARRIER_MAX)])
     tracking_code = StringField(
         _l("Tracking code (optional)"), [Optional(), LINE, Length(max=limits.TRACKING_CODE_MAX)]

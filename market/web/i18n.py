@@ -8,6 +8,7 @@ session (the language switch), else Persian.
 from __future__ import annotations
 
 import re
+from calendar import monthrange
 from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
@@ -15,7 +16,7 @@ from flask import current_app, session
 from flask_babel import get_locale, ngettext
 from flask_babel import gettext as _
 from flask_login import current_user
-from persiantools import digits
+from persiantools import characters, digits
 from persiantools.jdatetime import JalaliDate
 
 LANGUAGES = ("fa", "en")
@@ -129,21 +130,88 @@ def format_duration(delta: timedelta) -> str:
 
 
 _DATE = re.compile(r"^\s*(\d{4})\s*[-/.]\s*(\d{1,2})\s*[-/.]\s*(\d{1,2})\s*$")
+#: a date written out: "29 Azar 1405", "۲۹ آذر ۱۴۰۵", "11 Dec 2026"
+_WORDS = re.compile(r"^\s*(\d{1,2})\s+([^\d\s]+(?:\s[^\d\s]+)?)\s+(\d{4})\s*$")
+JALALI_MONTHS_FA = (
+    "فروردین", "اردیبهشت", "خرداد", "تیر", "مرداد", "شهریور", "مهر", "آبان", "آذر", "دی", "بهمن", "اسفند",
+)  # fmt: skip
+JALALI_MONTHS_EN = (
+    "Farvardin", "Ordibehesht", "Khordad", "Tir", "Mordad", "Shahrivar",
+    "Mehr", "Aban", "Azar", "Dey", "Bahman", "Esfand",
+)  # fmt: skip
+GREGORIAN_MONTHS_FA = (
+    "ژانویه", "فوریه", "مارس", "آوریل", "مه", "ژوئن", "ژوئیه", "اوت", "سپتامبر", "اکتبر", "نوامبر", "دسامبر",
+)  # fmt: skip
+GREGORIAN_MONTHS_EN = (
+    "January", "February", "March", "April", "May", "June",
+    "July", "August", "September", "October", "November", "December",
+)  # fmt: skip
+
+
+def _named(calendar: str, *lists: tuple[str, ...]) -> dict[str, tuple[str, int]]:
+    return {name.lower(): (calendar, n) for names in lists for n, name in enumerate(names, 1)}
+
+
+#: month names as typed (lower case, Arabic letters as Persian ones) -> (calendar, month)
+_MONTH_NAMES: dict[str, tuple[str, int]] = {
+    **_named("jalali", JALALI_MONTHS_FA, JALALI_MONTHS_EN),
+    **_named("gregorian", GREGORIAN_MONTHS_FA, GREGORIAN_MONTHS_EN, EN_MONTHS),
+    "امرداد": ("jalali", 5),
+}
+
+
+class DateRefused(ValueError):
+    """A date that cannot be read; ``str()`` says why, in the reader's language."""
+
+
+def month_name(calendar: str, month: int) -> str:
+    names = {
+        ("jalali", True): JALALI_MONTHS_FA,
+        ("jalali", False): JALALI_MONTHS_EN,
+        ("gregorian", True): GREGORIAN_MONTHS_FA,
+        ("gregorian", False): GREGORIAN_MONTHS_EN,
+    }[calendar, is_fa()]
+    return names[month - 1]
+
+
+def _parts(text: str) -> tuple[str, int, int, int]:
+    """(calendar, year, month, day) as typed.
+
+    :raises DateRefused: for text that is no date at all.
+    """
+    normalized = digits.fa_to_en(digits.ar_to_fa(characters.ar_to_fa(text or "")))
+    if m := _DATE.match(normalized):
+        y, mo, d = (int(g) for g in m.groups())
+        return ("jalali" if y < 1700 else "gregorian"), y, mo, d
+    if (m := _WORDS.match(normalized)) and (found := _MONTH_NAMES.get(m.group(2).lower())):
+        return found[0], int(m.group(3)), found[1], int(m.group(1))
+    raise DateRefused(_("Enter a date like 1405/09/20 (Jalali) or 2026-12-11."))
+
+
+def read_date(text: str) -> date:
+    """A date typed in Jalali (1405/09/20, ۱۴۰۵/۰۹/۲۰, ۲۹ آذر ۱۴۰۵) or Gregorian (2026-12-11,
+    11 Dec 2026). Years below 1700 are Jalali: the two calendars' years never overlap in practice.
+
+    :raises DateRefused: saying what is wrong ("Azar has 30 days"), in the reader's language.
+    """
+    calendar, y, mo, d = _parts(text)
+    try:
+        days = JalaliDate.days_in_month(mo, y) if calendar == "jalali" else monthrange(y, mo)[1]
+    except (ValueError, OverflowError, IndexError, KeyError):  # no such month (13), or year
+        raise DateRefused(_("Enter a date like 1405/09/20 (Jalali) or 2026-12-11.")) from None
+    if not 1 <= d <= days:
+        raise DateRefused(
+            _("%(month)s has %(days)s days.", month=month_name(calendar, mo), days=local_digits(days))
+        )
+    try:
+        return JalaliDate(y, mo, d).to_gregorian() if calendar == "jalali" else date(y, mo, d)
+    except (ValueError, OverflowError):
+        raise DateRefused(_("Enter a date like 1405/09/20 (Jalali) or 2026-12-11.")) from None
 
 
 def parse_date(text: str) -> date | None:
-    """A date typed in Jalali (1405/09/20, ۱۴۰۵/۰۹/۲۰) or Gregorian (2026-12-11); None if it is not one.
-
-    Years below 1700 are Jalali: the two calendars' years never overlap in practice.
-    """
-    normalized = digits.fa_to_en(digits.ar_to_fa(text or ""))
-    m = _DATE.match(normalized)
-    if not m:
-        return None
-    y, mo, d = (int(g) for g in m.groups())
+    """:func:`read_date`, or None if the text is not a date."""
     try:
-        if y < 1700:
-            return JalaliDate(y, mo, d).to_gregorian()
-        return date(y, mo, d)
-    except ValueError:
+        return read_date(text)
+    except DateRefused:
         return None

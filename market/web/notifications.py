@@ -10,7 +10,6 @@ from flask import abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required
-from flask_wtf import FlaskForm
 from wtforms import BooleanField, RadioField, SelectChoice, StringField, TextAreaField
 from wtforms.validators import InputRequired, Length, Optional
 
@@ -18,6 +17,7 @@ from .. import limits
 from ..errors import NotFound
 from ..services import inbox, messages
 from . import bp, i18n
+from .a11y import PageForm as FlaskForm  # Flask-WTF's, announcing a refused submit
 from .auth import safe_next
 from .common import user
 from .forms import PHONE, REQUIRED

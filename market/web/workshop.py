@@ -10,7 +10,6 @@ from typing import Any
 
 from flask import flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
-from flask_wtf import FlaskForm
 from persiantools import digits
 
 from ..domain import states
@@ -24,6 +23,7 @@ from . import (
     common,
     i18n,
 )
+from .a11y import PageForm as FlaskForm  # Flask-WTF's, announcing a refused submit
 from .common import (
     business_status_label,
     kit_choices,
@@ -36,7 +36,8 @@ from .forms import BusinessForm, PauseForm, ProfileForm, ProgressForm, ReasonFor
 from .workshop_view import calendar_rows, month_name
 
 IN_HAND = states.IN_HAND_JOB_STATUSES
-SENT = states.SENT_JOB_STATUSES
+#: the second list: work that left the workshop, and accepted work cancelled (with what was made)
+SENT = states.SENT_JOB_STATUSES | {states.CANCELLED}
 OFFERS_PER_PAGE = 50
 SENT_PER_PAGE = 20
 #: enough for every job a workshop has in hand at once: they are listed by deadline, not paged
@@ -287,13 +288,16 @@ def render_jobs(overrides: dict[tuple[str, int], FlaskForm] | None = None, statu
     page = common.page_number()
     in_hand, _count = jobs.listing(user(), {"statuses": IN_HAND}, 1, IN_HAND_LIMIT)
     in_hand.sort(key=lambda j: (j.due_date, j.id))  # the nearest deadline first
-    sent, sent_total = jobs.listing(user(), {"statuses": SENT}, page, SENT_PER_PAGE)
+    sent, sent_total = jobs.listing(user(), {"statuses": SENT, "was_accepted": True}, page, SENT_PER_PAGE)
     forms: dict[tuple[str, int], FlaskForm] = {}
     for j in in_hand:
         forms["progress", j.id] = ProgressForm(
             prefix=f"progress{j.id}", formdata=None, units_done=j.units_done
         )
-        forms["ship", j.id] = ShipForm(prefix=f"ship{j.id}", formdata=None)
+        # what is made is what ships: prefilled with the units reported made (blank before any)
+        forms["ship", j.id] = ShipForm(
+            prefix=f"ship{j.id}", formdata=None, shipped_quantity=j.units_done or None
+        )
     forms.update(overrides or {})
     return (
         render_template(
@@ -348,23 +352,4 @@ def job_progress(job_id: int) -> Any:
         flash(_("This job no longer takes progress reports."), "error")
     else:
         flash(_("Progress saved: %(n)s made so far.", n=i18n.number(typed)), "success")
-    return redirect(url_for("web.my_jobs"))
-
-
-@bp.post("/workshop/jobs/<int:job_id>/ship")
-@role_required("business")
-def job_ship(job_id: int) -> Any:
-    job = jobs.visible(user(), job_id)  # 404 for another workshop's job
-    if job.status not in IN_HAND:  # shipped already, or withdrawn: the form is no longer on the page
-        flash(_("This job cannot be shipped now."), "error")
-        return redirect(url_for("web.my_jobs"))
-    form = ShipForm(prefix=f"ship{job_id}")
-    if not form.validate_on_submit():
-        return render_jobs({("ship", job_id): form}, 422)
-    try:
-        jobs.ship(user(), job_id, clean(form.carrier.data), clean(form.tracking_code.data))
-    except Conflict:
-        flash(_("This job cannot be shipped now."), "error")
-    else:
-        flash(_("Marked as shipped. The buyer will confirm what arrives."), "success")
     return redirect(url_for("web.my_jobs"))

@@ -11,11 +11,10 @@ import pytest
 from flask import Flask
 from sqlalchemy import func, select
 
-from market.app import create_app
 from market.extensions import db
 from market.models import AuditEntry, Order
 
-from ..conftest import base_config
+from ..conftest import rate_limited_app
 from ..support import Actor, ApiClient, Clock
 from .test_orders import ORDERS, order_body, read_order
 
@@ -175,23 +174,7 @@ def test_a_delivered_order_no_longer_counts_towards_the_cap(app: Flask, api: Api
 
 @pytest.fixture
 def limited_app(app: Flask, clock: Clock) -> Iterator[Flask]:
-    """The test's database and queue, with rate limits on, counted in a fresh in-memory store (the
-    one limiter object is shared by every app of the process, its key prefix included, so a
-    Redis store would see an earlier test's counts for the same user id)."""
-    keep = ("SQLALCHEMY_DATABASE_URI", "JOBS_MODE", "REDIS_URL", "RQ_QUEUE")
-    limited = create_app(
-        {
-            **base_config(clock),
-            **{k: app.config[k] for k in keep},
-            "RATELIMIT_ENABLED": True,
-            "RATELIMIT_ORDERS": "3 per minute",
-            "RATELIMIT_STORAGE_URI": "memory://",
-        }
-    )
-    yield limited
-    with limited.app_context():
-        db.session.remove()
-        db.engine.dispose()
+    yield from rate_limited_app(app, clock, RATELIMIT_ORDERS="3 per minute")
 
 
 def test_posting_orders_is_limited_per_account_not_per_address(limited_app: Flask, app: Flask, clock: Clock):

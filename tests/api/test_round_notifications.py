@@ -21,6 +21,7 @@ from sqlalchemy import func, select, update
 from market.extensions import db
 from market.models import Business, Job, Kit, Notification, Order
 from market.services import notifications as notify
+from market.services import quote as quotes
 from market.services.common import tally
 
 from ..support import Actor, ApiClient, Clock
@@ -62,7 +63,8 @@ def job_ids(app: Flask) -> set[int]:
 
 def told_one_by_one(app: Flask, order_ids: list[int], jobs_before: set[int]) -> list[Told]:
     """What matching these orders one by one (oldest first) told of the jobs made since
-    ``jobs_before``, through the one-at-a-time functions, on orders matched before."""
+    ``jobs_before``, through the one-at-a-time functions, on orders matched before (the waiting
+    units' earliest date: the quote for them, asked before any row is added)."""
     with app.app_context():
         orders = db.session.scalars(select(Order).where(Order.id.in_(order_ids)).order_by(Order.id)).all()
         plan = []
@@ -70,14 +72,16 @@ def told_one_by_one(app: Flask, order_ids: list[int], jobs_before: set[int]) -> 
             new = sorted((j for j in order.jobs if j.id not in jobs_before), key=lambda j: j.id)
             for j in new:  # everything the functions read, loaded before they add rows
                 _ = (j.order.kit, j.business)
-            plan.append((order, new, tally(order)))
-        for order, new, t in plan:
+            t = tally(order)
+            q = quotes.for_waiting_units(order, t.unallocated) if t.unallocated and new else None
+            plan.append((order, new, t, q and q.earliest_full_date and q.earliest_full_date.isoformat()))
+        for order, new, t, earliest in plan:
             for j in new:
                 notify.offer_made(j)
             if new:
                 notify.order_matched(order, new, t.allocated)
             if t.unallocated and new:  # matched before: told again only when given offers
-                notify.units_waiting(order, t.unallocated, None)
+                notify.units_waiting(order, t.unallocated, earliest)
         made = [n for n in db.session.new if isinstance(n, Notification)]
         out = [key(n.user_id, n.kind, n.params, n.link) for n in made]
         db.session.rollback()
@@ -171,3 +175,28 @@ def test_a_round_that_rolls_back_tells_nobody(api, clock, app, monkeypatch: pyte
         after = db.session.scalar(select(func.count(Notification.id)))
         db.session.rollback()
     assert after == written[0]
+
+
+def test_units_waiting_carry_the_earliest_date_they_could_all_be_delivered(api, clock, app) -> None:
+    """Issue 11: the buyer hears of the units waiting with the earliest date the quote gives for
+    them (on the workshops as the round left them), and none when no workshop makes the kit."""
+    start = last_id(app)
+    shops, buyers, orders = post_waiting_orders(api, clock)
+    waiting = [json.loads(p) for _, kind, p, _ in told_since(app, start) if kind == "units_waiting"]
+    assert [p["earliest"] for p in waiting] == [None] * 4  # no workshop at all yet
+    before = last_id(app)
+    r = api.admin().post(f"/api/v1/businesses/{shops[0].business_id}/approve")
+    assert r.status_code == 200, r.get_json()
+    api.settle()
+    waiting = [json.loads(p) for _, kind, p, _ in told_since(app, before) if kind == "units_waiting"]
+    assert waiting and all(p["earliest"] is not None for p in waiting)
+    big = next(p for p in waiting if p["order_id"] == orders[2]["id"])
+    quote = (
+        buyers[0]
+        .post(
+            "/api/v1/orders/quote",
+            json={"kit": "ELDERLY-COVID", "quantity": big["unallocated"], "delivery_province": "kermanshah"},
+        )
+        .get_json()
+    )
+    assert big["earliest"] == quote["earliest_full_date"] > orders[2]["needed_by"]

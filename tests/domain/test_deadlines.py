@@ -18,6 +18,17 @@ def test_production_deadline_is_needed_by_minus_transit_days():
     assert far < date(2026, 12, 18)
 
 
+def test_expected_arrival_is_the_production_deadline_plus_transit():
+    needed = date(2026, 12, 20)
+    for origin, to in [("tehran", "tehran"), ("kermanshah", "sistan-baluchestan"), ("fars", "tehran")]:
+        due = deadlines.production_deadline(needed, origin, to)
+        assert deadlines.expected_arrival(due, origin, to) == needed
+    # once shipped, the day it left counts instead of the deadline
+    assert deadlines.expected_arrival(date(2026, 12, 19), "tehran", "tehran", date(2026, 12, 10)) == date(
+        2026, 12, 11
+    )
+
+
 def test_earliest_needed_by_is_tomorrow():
     assert deadlines.earliest_needed_by(DAY) == date(2026, 12, 2)
 

@@ -183,3 +183,21 @@ def test_received_quantity_within_zero_and_quantity():
         states.check_received(10, 11)
     with pytest.raises(DomainError):
         states.check_received(10, -1)
+
+
+@st.composite
+def job_progress(draw: st.DrawFn) -> states.JobProgress:
+    status = draw(st.sampled_from(states.JOB_STATUSES))
+    quantity = draw(st.integers(1, 500))
+    sent = status in states.SENT_JOB_STATUSES
+    done = quantity if sent else draw(st.integers(0, quantity))
+    received = draw(st.integers(0, quantity)) if status == states.DELIVERED else None
+    return states.JobProgress(status, quantity, done, received)
+
+
+@given(st.lists(job_progress(), max_size=8))
+def test_an_orders_counts_never_say_more_was_received_than_shipped_or_shipped_than_made(jobs):
+    counts = states.order_progress(jobs)
+    live = sum(j.quantity for j in jobs if j.status in states.LIVE_JOB_STATUSES)
+    assert live >= counts.made >= counts.shipped >= counts.delivered >= 0
+    assert counts.shipped == sum(j.quantity for j in jobs if j.status in states.SENT_JOB_STATUSES)

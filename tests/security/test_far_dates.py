@@ -50,7 +50,7 @@ def test_the_order_form_refuses_a_date_more_than_a_year_ahead(app: Flask, api: A
         "delivery_address": "Clinic 2",
         "needed_by": "9999-12-31",
     }
-    r = pages.post("/orders/new", form, page="/orders/new")
+    r = pages.post("/orders/new", form, page="/orders/new?key=aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa")
     assert r.status_code == 422
     assert "حداکثر یک سال" in r.get_data(as_text=True)  # "at most a year ahead", in Persian
     assert buyer.get("/api/v1/orders").get_json()["total"] == 0

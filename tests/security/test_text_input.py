@@ -183,9 +183,10 @@ def test_the_pages_refuse_bad_text_and_a_nul_at_sign_in(app: Flask, api: ApiClie
         "needed_by": api.order(buyer, clock)["needed_by"],
     }
     before = count(app, Order)
-    r = buyer_pages.post("/orders/new", form, page="/orders/new")
+    new_form = "/orders/new?key=aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa"
+    r = buyer_pages.post("/orders/new", form, page=new_form)
     assert r.status_code == 422 and "نویسه‌های کنترلی" in r.get_data(as_text=True)
-    r = buyer_pages.post("/orders/new", {**form, "delivery_address": "\u3000"}, page="/orders/new")
+    r = buyer_pages.post("/orders/new", {**form, "delivery_address": "\u3000"}, page=new_form)
     assert r.status_code == 422
     assert count(app, Order) == before
     workshop_pages = signed_in(app, workshop)

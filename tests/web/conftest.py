@@ -7,6 +7,7 @@ from __future__ import annotations
 import os
 import threading
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
@@ -83,14 +84,15 @@ def site_clock() -> Clock:
     return Clock()
 
 
-@pytest.fixture
-def site(sqlite_template: Path, tmp_path: Path, site_clock: Clock) -> Iterator[LiveServer]:
-    """The marketplace as a user meets it: embedded mode, CSRF on, served over HTTP on 127.0.0.1."""
-    copy_db(sqlite_template, tmp_path / "market.db")
+@contextmanager
+def live_site(template: Path, folder: Path, clock: Clock) -> Iterator[LiveServer]:
+    """The marketplace as a user meets it: embedded mode, CSRF on, served over HTTP on 127.0.0.1,
+    on a copy of the migrated ``template`` database in ``folder``."""
+    copy_db(template, folder / "market.db")
     app = create_app(
         {
-            **base_config(site_clock),
-            "SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp_path / 'market.db'}",
+            **base_config(clock),
+            "SQLALCHEMY_DATABASE_URI": f"sqlite:///{folder / 'market.db'}",
             "JOBS_MODE": "inline",
             "REDIS_URL": None,
         }
@@ -101,6 +103,12 @@ def site(sqlite_template: Path, tmp_path: Path, site_clock: Clock) -> Iterator[L
 
     with app.app_context():
         db.engine.dispose()
+
+
+@pytest.fixture
+def site(sqlite_template: Path, tmp_path: Path, site_clock: Clock) -> Iterator[LiveServer]:
+    with live_site(sqlite_template, tmp_path, site_clock) as server:
+        yield server
 
 
 @pytest.fixture

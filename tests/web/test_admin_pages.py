@@ -15,6 +15,7 @@ from typing import Any
 import pytest
 from flask import Flask
 from flask.testing import FlaskClient
+from persiantools import digits
 
 from market.app import create_app
 
@@ -23,7 +24,7 @@ from ..support import PASSWORD, Actor, ApiClient, Clock, copy_db
 
 ELDERLY_PRICE = 12_500_000
 TOKEN = re.compile(r'name="csrf_token"[^>]*?value="([^"]+)"')
-FLASH = re.compile(r'<p class="flash (\w+)" role="status">([^<]*)</p>')
+FLASH = re.compile(r'<p class="flash (\w+)" role="(?:status|alert)">([^<]*)</p>')
 ADMIN_PAGES = [
     "/admin",
     "/admin/businesses",
@@ -121,38 +122,57 @@ def section(page: str, heading_id: str) -> str:
 # --- dashboard ------------------------------------------------------------------------------------
 
 
-def test_dashboard_draws_demand_against_capacity_per_province_in_persian(
+def test_dashboard_draws_demand_against_what_can_serve_it_by_its_dates_in_persian(
     api: ApiClient, admin: Actor, pages: Pages, clock: Clock
 ):
     api.business(admin, province="kermanshah", weekly_capacity=70)
     api.business(admin, province="fars", weekly_capacity=14)
     api.business(admin, province="tehran", weekly_capacity=35, approve=False)  # pending: no capacity
     buyer = api.buyer()
-    api.order(buyer, clock, quantity=50, delivery_province="kermanshah")
-    api.order(buyer, clock, quantity=500, delivery_province="lorestan")
+    near = api.order(buyer, clock, quantity=50, delivery_province="kermanshah")
+    big = api.order(buyer, clock, quantity=500, delivery_province="lorestan")
     cancelled = api.order(buyer, clock, quantity=40, delivery_province="tehran")
     assert buyer.post(f"/api/v1/orders/{cancelled['id']}/cancel").status_code == 200
+    assert near["allocated_quantity"] == 50 and 0 < big["allocated_quantity"] < 500
 
     page = pages.get("/admin")
     assert '<html lang="fa" dir="rtl">' in page
     svg = chart_of(page)
     assert '<title id="chart-title">' in svg and 'aria-labelledby="chart-title chart-desc"' in svg
-    # one pair of bars per province with demand or capacity; Tehran has neither (pending, cancelled)
-    assert re.findall(r'data-province="([a-z-]+)"', svg) == ["lorestan", "kermanshah", "fars"]
-    lorestan, kermanshah, fars = (province_group(svg, p) for p in ("lorestan", "kermanshah", "fars"))
-    assert "لرستان" in lorestan and "کرمانشاه" in kermanshah and "فارس" in fars
-    # demand first, then capacity (weekly × 4), in Persian digits
-    assert bar_values(lorestan) == ["۵۰۰", "۰"]
-    assert bar_values(kermanshah) == ["۵۰", "۲۸۰"]
-    assert bar_values(fars) == ["۰", "۵۶"]
-    assert all(len(re.findall(r"<rect ", g)) == 2 for g in (lorestan, kermanshah, fars))
-    # the bars are to scale: Lorestan's demand is the longest, Fars's capacity a fifth of Kermanshah's
-    assert max(bar_widths(lorestan) + bar_widths(kermanshah) + bar_widths(fars)) == bar_widths(lorestan)[0]
-    assert bar_widths(fars)[1] == pytest.approx(bar_widths(kermanshah)[1] / 5, abs=0.2)
-    # the caption says what is drawn, and the same figures are in a table
-    assert "<figcaption>" in page and "ظرفیت هفتگی" in page
+    # one pair of bars per province with open orders (Tehran's is cancelled), the most short first
+    assert re.findall(r'data-province="([a-z-]+)"', svg) == ["lorestan", "kermanshah"]
+    lorestan, kermanshah = (province_group(svg, p) for p in ("lorestan", "kermanshah"))
+    assert "لرستان" in lorestan and "کرمانشاه" in kermanshah
+    # demand first, then what can be delivered by its date: Lorestan has no workshop, but those of
+    # Kermanshah and Fars serve part of it (what matching placed; nothing more fits by its date)
+    served = big["allocated_quantity"]
+    assert bar_values(lorestan) == ["۵۰۰", digits.en_to_fa(f"{served}")]
+    assert bar_values(kermanshah) == ["۵۰", "۵۰"]
+    assert all(len(re.findall(r"<rect ", g)) == 2 for g in (lorestan, kermanshah))
+    # the bars are to scale: Lorestan's demand is the longest
+    assert max(bar_widths(lorestan) + bar_widths(kermanshah)) == bar_widths(lorestan)[0]
+    assert bar_widths(kermanshah)[0] == pytest.approx(bar_widths(lorestan)[0] / 10, abs=0.2)
+    # the caption says what is drawn, and the same figures are in a table, with why the rest waits
+    assert "<figcaption>" in page and "تا تاریخشان" in page
     table = re.search(r"<caption>ارقام نمودار</caption>(.*?)</table>", page, re.S)
-    assert table and "لرستان" in table.group(1) and "۲۸۰" in table.group(1)
+    assert table and "لرستان" in table.group(1)
+    assert digits.en_to_fa(f"{500 - served}") in table.group(1)
+    assert "هیچ کارگاهی که می‌تواند آن را بگیرد" in table.group(1)  # no room before its deadline
+
+
+def test_a_province_served_from_another_shows_no_shortage(
+    api: ApiClient, admin: Actor, pages: Pages, clock: Clock
+):
+    """Issue 12: Khuzestan has no workshop; Lorestan's serves its 150 kits in full by their date."""
+    api.business(admin, province="lorestan", city="Khorramabad", weekly_capacity=140)
+    order = api.order(api.buyer(), clock, quantity=150, delivery_province="khuzestan", days=20)
+    assert order["allocated_quantity"] == 150
+    page = pages.english().get("/admin")
+    khuzestan = province_group(chart_of(page), "khuzestan")
+    assert bar_values(khuzestan) == ["150", "150"]
+    assert "lorestan" not in re.findall(r'data-province="([a-z-]+)"', chart_of(page))  # no demand there
+    table = re.search(r"<caption>The chart's figures</caption>(.*?)</table>", page, re.S)
+    assert table and '<strong class="attention">' not in table.group(1)
 
 
 def test_dashboard_in_english_uses_latin_digits_and_english_names(
@@ -165,8 +185,9 @@ def test_dashboard_in_english_uses_latin_digits_and_english_names(
     svg = chart_of(page)
     assert "Kohgiluyeh and Boyer-Ahmad" in province_group(svg, "kohgiluyeh-boyer-ahmad")
     assert bar_values(province_group(svg, "kohgiluyeh-boyer-ahmad"))[0] == "1,200"
-    assert bar_values(province_group(svg, "kermanshah")) == ["0", "280"]
-    assert "Demand against capacity by province" in page and "28 days" in page
+    # the Kermanshah workshop makes 10 a day: 290 by the order's production deadline
+    assert bar_values(province_group(svg, "kohgiluyeh-boyer-ahmad"))[1] == "280"
+    assert "Demand against capacity by province" in page and "by their dates" in page
 
 
 def test_dashboard_counts_unallocated_units_and_the_queue(
@@ -285,7 +306,7 @@ def test_approving_a_pending_workshop_adds_its_capacity_and_matches_waiting_orde
     settle()
 
     assert admin.get(f"/api/v1/businesses/{workshop.business_id}").get_json()["status"] == "approved"
-    assert bar_values(province_group(chart_of(pages.get("/admin")), "fars")) == ["20", "56"]
+    assert bar_values(province_group(chart_of(pages.get("/admin")), "fars")) == ["20", "20"]
     matched = admin.get(f"/api/v1/orders/{order['id']}").get_json()
     assert matched["status"] == "allocated" and matched["jobs"][0]["business_id"] == workshop.business_id
     # approving twice is refused, and says why

@@ -79,7 +79,7 @@ def test_an_order_can_be_placed_with_the_keyboard_alone(
     web.keyboard.press("Tab")
     expect(web.locator(":focus")).to_have_text("ثبت سفارش")
     web.keyboard.press("Enter")
-    expect(web.get_by_role("heading", level=1)).to_contain_text("واگذار شده")
+    expect(web.get_by_role("heading", level=1)).to_contain_text("در انتظار پاسخ کارگاه‌ها")
     expect(web.locator("dl.facts")).to_contain_text("کرمانشاه، میدان آزادی")
     placed = buyer.get("/api/v1/orders").get_json()["items"][0]
     assert (placed["quantity"], placed["delivery_province"]) == (15, chosen["province"])

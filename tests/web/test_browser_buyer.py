@@ -65,7 +65,7 @@ def test_a_buyer_signs_up_orders_and_sees_it_allocated_in_persian(
     web.get_by_role("button", name="ثبت سفارش").click()
 
     expect(web.get_by_role("heading", level=1)).to_contain_text("سفارش #۱")
-    expect(web.get_by_role("heading", level=1)).to_contain_text("واگذار شده")  # allocated
+    expect(web.get_by_role("heading", level=1)).to_contain_text("در انتظار پاسخ کارگاه‌ها")  # not "allocated"
     facts = web.locator("dl.facts")
     expect(facts).to_contain_text(jalali(needed_by))
     expect(facts).to_contain_text("۵۰۰٬۰۰۰٬۰۰۰ ریال")  # 40 × 12,500,000
@@ -120,8 +120,9 @@ def test_the_order_form_keeps_what_was_typed_and_says_what_is_wrong_beside_the_f
     error_id = quantity.get_attribute("aria-describedby")
     expect(web.locator(f"#{error_id}")).to_have_text("یک عدد صحیح از ۱ تا ۱٬۰۰۰٬۰۰۰ وارد کنید.")
     expect(web.locator(".field", has=quantity)).to_contain_text("یک عدد صحیح از")
-    date_error = web.get_by_label("تاریخ نیاز").get_attribute("aria-describedby")
+    date_hint, date_error = web.get_by_label("تاریخ نیاز").get_attribute("aria-describedby").split()
     expect(web.locator(f"#{date_error}")).to_have_text("تاریخ را مانند ۱۴۰۵/۰۹/۲۰ وارد کنید.")
+    assert date_hint == "needed_by-hint"  # the hint still says what to type
     expect(web.get_by_label("نشانی تحویل")).to_have_value("نشانی که باید بماند")
     screenshot(web, "fa-order-errors")
     assert buyer.get("/api/v1/orders").get_json()["total"] == 0

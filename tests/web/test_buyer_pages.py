@@ -31,7 +31,7 @@ def test_a_needed_by_date_typed_in_jalali_is_that_gregorian_day(app: Flask, api:
     clock.now = datetime(2026, 3, 1, 9, 0, tzinfo=UTC)
     buyer = api.buyer()
     pages = signed_in(app, buyer)
-    form = pages.text("/orders/new")
+    form = pages.text("/orders/new?key=aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa")
     assert 'name="needed_by"' in form
     r = pages.post(
         "/orders/new",
@@ -42,7 +42,7 @@ def test_a_needed_by_date_typed_in_jalali_is_that_gregorian_day(app: Flask, api:
             "delivery_address": "Health center 4",
             "needed_by": NOWRUZ_FA_SHORT,
         },
-        page="/orders/new",
+        page="/orders/new?key=aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa",
     )
     assert r.status_code == 302, r.get_data(as_text=True)
     [order] = buyer.get("/api/v1/orders").get_json()["items"]

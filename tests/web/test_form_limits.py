@@ -35,6 +35,7 @@ PAIRS = [
     (forms.ProfileForm, "city", BusinessPatch, "city"),
     (forms.ReasonForm, "reason", CancelIn, "reason"),
     (forms.ProgressForm, "units_done", ProgressIn, "units_done"),
+    (forms.ShipForm, "shipped_quantity", ShipIn, "shipped_quantity"),
     (forms.ShipForm, "carrier", ShipIn, "carrier"),
     (forms.ShipForm, "tracking_code", ShipIn, "tracking_code"),
     (forms.DeliverForm, "received_quantity", DeliverIn, "received_quantity"),

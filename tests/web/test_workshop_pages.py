@@ -73,7 +73,10 @@ def value_of(page: str, field_id: str) -> str:
 
 
 def flashes(page: str) -> list[str]:
-    return [html.unescape(m) for m in re.findall(r'<p class="flash [^"]*" role="status">([^<]*)</p>', page)]
+    return [
+        html.unescape(m)
+        for m in re.findall(r'<p class="flash [^"]*" role="(?:status|alert)">([^<]*)</p>', page)
+    ]
 
 
 def fa(app: Flask, fn: Any, *args: Any) -> str:
@@ -372,7 +375,7 @@ def test_shipping_and_then_the_delivery_with_its_shortfall(app, api, clock):
     job = accepted_job(app, api, clock, workshop, pages)
     r = pages.post(
         f"/workshop/jobs/{job['id']}/ship",
-        {"carrier": "پست", "tracking_code": "IR-123456"},
+        {"carrier": "پست", "tracking_code": "IR-123456", "shipped_quantity": "۵۰"},
         page="/workshop/jobs",
         prefix=f"ship{job['id']}",
     )
@@ -390,7 +393,8 @@ def test_a_delivered_job_shows_what_was_received_and_the_shortfall(app, api, clo
     [job] = order["jobs"]
     pages = signed_in(app, workshop)
     pages.post(f"/workshop/offers/{job['id']}/accept", {}, page="/workshop/offers")
-    pages.post(f"/workshop/jobs/{job['id']}/ship", {}, page="/workshop/jobs", prefix=f"ship{job['id']}")
+    ship = {"shipped_quantity": "50"}
+    pages.post(f"/workshop/jobs/{job['id']}/ship", ship, page="/workshop/jobs", prefix=f"ship{job['id']}")
     assert job_of(workshop, job["id"])["status"] == "shipped"
     r = buyer.post(f"/api/v1/jobs/{job['id']}/deliver", json={"received_quantity": 45})
     assert r.status_code == 200

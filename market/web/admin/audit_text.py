@@ -129,6 +129,14 @@ class Sentences:
                     code=bdi(d.get("tracking_code") or "—"),
                 )
             )
+        if isinstance(d.get("shipped_quantity"), int) and isinstance(d.get("quantity"), int):
+            parts.append(
+                say(_("Shipped %(n)s of %(m)s."), n=num(d["shipped_quantity"]), m=num(d["quantity"]))
+            )
+        if isinstance(d.get("returned_to_order"), int) and d["returned_to_order"] > 0:
+            parts.append(
+                say(_("%(n)s went back to the order to be matched again."), n=num(d["returned_to_order"]))
+            )
         if d.get("to_business_id"):
             parts.append(say(_("Moved to workshop %(shop)s."), shop=ref(d["to_business_id"])))
         return Markup(" ").join([Markup(""), *parts]) if parts else Markup("")

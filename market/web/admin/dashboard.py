@@ -10,11 +10,12 @@ from flask import render_template
 
 from ...domain import states
 from ...domain.capacity import CAPACITY_WEEKS
-from ...services import businesses, buyers, queue_health, reports
+from ...services import businesses, buyers, queue_health, reports, shortage
 from ...services.common import now, today
 from .. import bp, i18n
 from ..common import role_required
 from .charts import bar_chart
+from .waiting import REASONS as WAITING_REASONS
 
 EXPIRING_WITHIN = timedelta(hours=12)
 DASHBOARD_BUYERS = 5  # buyers (and workshops) awaiting approval listed on the dashboard
@@ -24,7 +25,7 @@ DASHBOARD_BUYERS = 5  # buyers (and workshops) awaiting approval listed on the d
 @role_required("admin")
 def dashboard() -> Any:
     figures = reports.admin_stats()
-    loads = reports.demand_by_province()
+    loads = shortage.serving_by_province()
     by_status: dict[str, int] = figures["orders_by_status"]
     unallocated: dict[str, int] = figures["unallocated_by_province"]
     return render_template(
@@ -36,7 +37,8 @@ def dashboard() -> Any:
         unallocated=unallocated,
         unallocated_total=sum(unallocated.values()),
         loads=loads,
-        chart=bar_chart(loads, rtl=i18n.is_fa()),
+        chart=bar_chart(loads, rtl=i18n.is_fa()),  # type: ignore[arg-type]
+        reasons=WAITING_REASONS,
         capacity_weeks=CAPACITY_WEEKS,
         expiring=reports.expiring_offers(EXPIRING_WITHIN),
         expiring_hours=int(EXPIRING_WITHIN.total_seconds() // 3600),
