@@ -123,11 +123,11 @@ def test_offers_and_jobs_show_what_the_workshop_earns_and_the_profile_the_month(
 def test_cities_are_in_persian_on_persian_pages_and_in_english_on_english_ones(app: Flask, api: ApiClient):
     workshop = api.business(city="Borujerd", province="lorestan")
     pages = signed_in(app, workshop)
-    assert "<dd>بروجرد</dd>" in pages.text("/workshop")
+    assert '<dd><bdi lang="fa">بروجرد</bdi></dd>' in pages.text("/workshop")
     pages.post("/language/en", {}, page="/workshop")
-    assert "<dd>Borujerd</dd>" in pages.text("/workshop")
+    assert "<dd><bdi>Borujerd</bdi></dd>" in pages.text("/workshop")
     other = api.business(city="Some village")
-    assert "<dd>Some village</dd>" in signed_in(app, other).text("/workshop")  # unknown: as typed
+    assert "<dd><bdi>Some village</bdi></dd>" in signed_in(app, other).text("/workshop")  # unknown: as typed
 
 
 def test_the_page_title_has_no_dot_beside_digits(app: Flask, api: ApiClient, clock: Clock):
