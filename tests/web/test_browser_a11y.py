@@ -163,6 +163,9 @@ def pages_of(cast: Cast) -> dict[str | None, list[str]]:
             "/admin/jobs",
             "/admin/audit",
             f"/admin/orders/{w}/waiting",
+            f"/admin/orders/{o}",
+            f"/admin/orders/{w}",
+            "/admin/reoptimise",
             f"/orders/{o}",
             "/orders/batch",
             "/notifications",
@@ -173,10 +176,11 @@ def pages_of(cast: Cast) -> dict[str | None, list[str]]:
 
 #: pages reached otherwise: downloads (CSV), the static files, a redirect to a notification's page,
 #: the workshop registration form (shown only to a business user without a workshop: the test of
-#: a failed submit opens it)
+#: a failed submit opens it), where a workshop lands at sign-in (a redirect to its offers or profile),
+#: the order form's quote (a fragment the form fetches into itself, checked with the form)
 NOT_PAGES = {
     "web.static", "web.export_impact", "web.export_jobs", "web.export_orders", "web.batch_template",
-    "web.open_notification", "web.workshop_register",
+    "web.open_notification", "web.workshop_register", "web.workshop_home", "web.quote_fragment",
 }  # fmt: skip
 
 
