@@ -19,8 +19,8 @@ import statistics
 import sys
 import time
 from collections import defaultdict
-from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass, replace
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import dataclass, field, replace
 from datetime import date, timedelta
 from functools import partial
 from operator import itemgetter
@@ -44,6 +44,9 @@ TARGET_DISTANCE_OVERHEAD = 0.01
 TARGET_UNPLACED_OVERHEAD = 0.01
 #: fairness snapshots, as shares of the stream matched so far
 CHECKPOINTS = (0.25, 0.50, 0.75, 1.00)
+#: the stranding diagnosis looks at production before this day: the units left unplaced are of
+#: orders due within six weeks (bench/README.md, "Why the engine strands more units")
+EARLY_DAYS = 35
 
 
 class Placed(Protocol):
@@ -177,6 +180,8 @@ class StreamRun:
     utilization: list[list[float]]
     #: the active businesses with all their jobs at the end
     businesses: dict[int, Business]
+    #: :func:`early_production` at each checkpoint
+    early: list[tuple[int, int]] = field(default_factory=list)
 
 
 def checkpoint_bounds(orders: int) -> list[int]:
@@ -211,7 +216,71 @@ def run_stream(market: Marketplace, matcher: Matcher) -> StreamRun:
                 run.jobs.append((i, b.id, placed.quantity, placed.due_date))
         run.seconds.append(time.process_time() - began)
         run.utilization.append([b.schedule.utilization(today) for b in businesses.values()])
+        run.early.append(early_production(businesses.values(), today))
     return run
+
+
+def early_production(businesses: Iterable[Business], today: date, days: int = EARLY_DAYS) -> tuple[int, int]:
+    """(production before ``today + days`` that no job due by then holds, the part of it that jobs
+    due later hold). For one business the first is its slack at that day, ``floor(w × days / 7)``
+    minus the units due by then; what a new job due then can still have is ``free_until`` (the
+    capacity rule: the slack at every later deadline bounds it too); the difference is production
+    before the day that later jobs need, i.e. early room that work due later has taken."""
+    end = today + timedelta(days=days)
+    unheld = held = 0
+    for b in businesses:
+        due = sum(c.remaining for c in b.jobs if c.deadline <= end)
+        slack = max(0, capacity_until(b.weekly_capacity, today, end) - due)
+        unheld += slack
+        held += slack - min(slack, b.schedule.free_until(end, today))
+    return unheld, held
+
+
+@dataclass(frozen=True)
+class Stranding:
+    """Where the units a run left unplaced could have gone, asked at the moment each order was matched."""
+
+    units: int
+    orders: int
+    #: units left while an eligible business that got nothing had room a job could legally take
+    #: (room of at least its min_lot, or of all that was left): DESIGN.md P5 says 0
+    placeable: int
+    #: room those eligible businesses had then, before the order's deadline for each (all of it
+    #: below their min_lot and below what was left, when ``placeable`` is 0)
+    room: int
+
+
+def stranding(market: Marketplace, matcher: Matcher) -> Stranding:
+    """One untimed run of the stream that looks, for every order left with units, at every eligible
+    business that got none of them: how much room it had before its deadline for the order."""
+    found = {"units": 0, "orders": 0, "placeable": 0, "room": 0}
+
+    def observed(order: OrderToMatch, candidates: Sequence[Business], today: date) -> Sequence[Placed]:
+        placed = matcher(order, candidates, today)
+        left = order.quantity - sum(p.quantity for p in placed)
+        if left:
+            got = {p.business_id for p in placed}
+            rooms = [
+                (
+                    b,
+                    b.schedule.free_until(
+                        order.needed_by - timedelta(days=transit_days(b.province, order.delivery_province)),
+                        today,
+                    ),
+                )
+                for b in candidates
+                if b.id not in got and is_eligible(b, order)
+            ]
+            found["units"] += left
+            found["orders"] += 1
+            found["room"] += sum(free for _, free in rooms)
+            found["placeable"] += (
+                left if any(free >= min(b.min_lot, left) for b, free in rooms if free) else 0
+            )
+        return placed
+
+    run_stream(market, observed)
+    return Stranding(**found)
 
 
 def median_run(market: Marketplace, matcher: Matcher, runs: int) -> StreamRun:
@@ -255,6 +324,8 @@ class Outcome:
     overbooked: int
     spread: list[float]
     gini: list[float]
+    #: :func:`early_production` at each checkpoint
+    early: list[tuple[int, int]] = field(default_factory=list)
 
 
 def outcome(market: Marketplace, run: StreamRun) -> Outcome:
@@ -285,6 +356,7 @@ def outcome(market: Marketplace, run: StreamRun) -> Outcome:
         overbooked=sum(not b.schedule.is_feasible(market.today) for b in run.businesses.values()),
         spread=[max(u) - min(u) for u in run.utilization],
         gini=[gini(u) for u in run.utilization],
+        early=run.early,
     )
 
 
@@ -404,6 +476,9 @@ class Report:
     seconds: float
     #: the engine's previous rule, whole remainder first then utilization (one run)
     whole_first: Outcome | None = None
+    #: where the units left unplaced could have gone (one untimed run each)
+    stranding_engine: Stranding | None = None
+    stranding_greedy: Stranding | None = None
 
     @property
     def optimum_serves_all(self) -> bool:
@@ -452,6 +527,7 @@ class Report:
                 if self.whole_first
                 else {}
             ),
+            **self.stranding_figures(),
             "targets_met": all(met for _, met, _ in self.targets()),
             "seed": m.seed,
             "businesses": len(m.businesses),
@@ -459,6 +535,23 @@ class Report:
             "runs": self.runs,
             "seconds": round(self.seconds, 1),
         }
+
+    def stranding_figures(self) -> dict[str, object]:
+        """Why units are left unplaced: none while a business could legally take them (P5), and
+        how much early production work due later holds (at 75 % of the stream and at the end)."""
+        out: dict[str, object] = {}
+        for name, found, run in (
+            ("engine", self.stranding_engine, self.engine),
+            ("greedy", self.stranding_greedy, self.greedy),
+        ):
+            if found:
+                out[f"units_left_placeable_{name}"] = found.placeable
+                out[f"room_when_left_{name}"] = found.room
+            if run.early:
+                out[f"early_production_unheld_75_{name}"] = run.early[2][0]
+                out[f"early_production_held_by_later_75_{name}"] = run.early[2][1]
+                out[f"early_production_held_by_later_{name}"] = run.early[-1][1]
+        return out
 
     def targets(self) -> list[tuple[str, bool, str]]:
         """(target, met, measured) for the targets of the issues."""
@@ -555,8 +648,9 @@ class Report:
                 f"{statistics.fmean(g.spread):.3f} / {statistics.fmean(g.gini):.3f}",
             ),
             row("overbooked businesses", str(e.overbooked), str(g.overbooked)),
-            "",
         ]
+        lines += self.stranding_rows(row)
+        lines += [""]
         if self.whole_first:
             w = self.whole_first
             lines.append(
@@ -585,6 +679,24 @@ class Report:
         lines.append(f"Run time {self.seconds:.1f} s.")
         return "\n".join(lines)
 
+    def stranding_rows(self, row: Callable[[str, str, str], str]) -> list[str]:
+        """The table's lines on where the units left unplaced could have gone."""
+        lines = []
+        e, g = self.stranding_engine, self.stranding_greedy
+        if e and g:
+            lines += [
+                row("orders left with units", f"{e.orders:,}", f"{g.orders:,}"),
+                row("  units a business could legally take", f"{e.placeable:,}", f"{g.placeable:,}"),
+                row("  room of the others then (< min_lot)", f"{e.room:,}", f"{g.room:,}"),
+            ]
+        if len(self.engine.early) == len(CHECKPOINTS) and len(self.greedy.early) == len(CHECKPOINTS):
+            lines.append(row(f"production before day {EARLY_DAYS}:", "", ""))
+            for k, share in enumerate(CHECKPOINTS):
+                (eu, eh), (gu, gh) = self.engine.early[k], self.greedy.early[k]
+                lines.append(row(f"  at {share:.0%}: not held by work due by then", f"{eu:,}", f"{gu:,}"))
+                lines.append(row("    of which work due later holds", f"{eh:,}", f"{gh:,}"))
+        return lines
+
 
 def _share(units: int, market: Marketplace) -> float:
     """``units`` as a share of the stream's demand, to 6 places."""
@@ -605,6 +717,7 @@ def benchmark(seed: int, businesses: int, orders: int, runs: int) -> Report:
     engine_outcome = outcome(market, median_run(market, engine, runs))
     greedy_outcome = outcome(market, median_run(market, nearest_first, runs))
     whole_first = outcome(market, run_stream(market, partial(nearest_first, rank=whole_first_rank)))
+    stranding_engine, stranding_greedy = stranding(market, engine), stranding(market, nearest_first)
     mismatches = mirror_mismatches(market)
     problem = TransportationProblem(market)
     all_demand: dict[DemandClass, int] = defaultdict(int)
@@ -625,6 +738,8 @@ def benchmark(seed: int, businesses: int, orders: int, runs: int) -> Report:
         network=(problem.nodes, problem.arcs),
         seconds=time.perf_counter() - began,
         whole_first=whole_first,
+        stranding_engine=stranding_engine,
+        stranding_greedy=stranding_greedy,
     )
 
 

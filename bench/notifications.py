@@ -1,31 +1,45 @@
-"""What the outbox costs matching: orders matched per second with notifications on and off, and
+"""What the outbox costs matching rounds: orders matched per second with the outbox on and off, and
 notifications written per second while matching.
 
-Sets up 20 approved workshops and N orders whose matching waits (their jobs sit in a queue nobody
-reads), then matches every order in this process through the service layer
-(``market.services.matching.match_order``: lock, engine, offers, commit, the outbox's nudge to
-Redis), each timed. Half the orders, drawn at random, run with the outbox off
-(``market.services.notifications.tell`` replaced by a no-op: the same matching without a row of
-outbox), so both modes share the machine's noise order by order; medians over runs are reported.
-Nobody drains the queue here, so after the first order the nudge is the one Redis SET it costs
-while a delivery job waits. Prints a table and, last, one JSON object. Needs PostgreSQL and Redis;
-it EMPTIES the database named by BENCH_DATABASE_URL (default
-postgresql+psycopg://postgres@127.0.0.1:5432/market_bench) and uses the Redis of BENCH_REDIS_URL
-(default redis://127.0.0.1:6379/13) on a queue of its own.
+The marketplace and the orders are those of ``bench/worker.py`` (``--workshops`` approved
+workshops placed like ``bench/marketgen.py``, ``--orders`` orders of its stream posted through the
+service layer with nobody on the queue). Then the same posted orders are drained again and again,
+from scratch each time (jobs, events, matching audit entries and notifications deleted, orders
+pending again), alternately with the outbox **on** (as in production: each round writes its
+notifications with one INSERT, ``market/services/notify_bulk.py``, and nudges the delivery job)
+and **off** (``notify_bulk.tell_round`` replaced by a no-op in the process that runs the rounds:
+the same rounds writing no notification and nudging nothing). The off switch exists only in
+this script; nothing in the project can turn the outbox off.
 
-    .venv/bin/python bench/notifications.py [--orders 300] [--runs 3]
+* ``--workers 0`` (the default): the rounds run in this process, one kit after the other, as one
+  worker runs them, without RQ between (the matching transaction's own cost, least noise).
+* ``--workers K``: K ``python -m workers`` processes (started through this script, which switches
+  the outbox off in them when asked), as ``bench/worker.py`` drains; with the outbox on they also
+  run the delivery job that fans the notifications out, as in production.
+
+Each mode is drained ``--runs`` times, on and off alternating (which goes first alternates too), so
+both share the machine's noise; medians are reported: orders/s on and off, their ratio, and the
+notifications written per second of matching with the outbox on. In-process, the CPU time the
+drain cost (this process and the database's backends, read from ``/proc``: the server must be
+local) is reported as well, with its ratio: wall time on a machine busy with other work moves by a
+factor of two between runs, CPU time far less. Prints a table and, last, one
+JSON object. It EMPTIES the database in BENCH_DATABASE_URL and uses BENCH_REDIS_URL (see
+``bench/worker.py``).
+
+    .venv/bin/python bench/notifications.py [--workshops 1000] [--orders 2000] [--runs 5] [--workers 0]
 """
 
 from __future__ import annotations
 
 import argparse
+import gc
 import json
+import math
 import os
-import random
 import statistics
+import subprocess
 import sys
 import time
-from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
@@ -33,165 +47,265 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from flask import Flask  # noqa: E402
-from flask_migrate import upgrade  # noqa: E402
 from sqlalchemy import func, select, text  # noqa: E402
 
-from market.app import create_app  # noqa: E402
+from bench import worker as scaled  # noqa: E402
+from market.domain import states  # noqa: E402
 from market.extensions import db  # noqa: E402
 from market.models import Notification, Order  # noqa: E402
-from market.services import accounts, businesses, matching, notifications, orders  # noqa: E402
-from market.services.common import today  # noqa: E402
+from market.services import matching, notify_bulk  # noqa: E402
 from market.tasks import queue  # noqa: E402
 
-DATABASE = os.environ.get("BENCH_DATABASE_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/market_bench")
-REDIS = os.environ.get("BENCH_REDIS_URL", "redis://127.0.0.1:6379/13")
-QUEUE = "market-bench-notifications"
-PROVINCES = ("kermanshah", "lorestan", "fars", "tehran", "hamadan", "isfahan")
-PASSWORD = "bench-password-1234"
+ON, OFF = "on", "off"
+STOP_GRACE_SECONDS = 5
 
 
-def make_app() -> Flask:
-    from argon2 import PasswordHasher
-
-    return create_app(
-        {
-            "SQLALCHEMY_DATABASE_URI": DATABASE,
-            "REDIS_URL": REDIS,
-            "JOBS_MODE": "rq",
-            "RQ_QUEUE": QUEUE,
-            "SECRET_KEY": "bench",
-            "RATELIMIT_ENABLED": False,
-            "PASSWORD_HASHER": PasswordHasher(time_cost=1, memory_cost=8, parallelism=1),
-        }
-    )
+def outbox(mode: str) -> None:
+    """Switch the rounds' outbox in this process: ``on`` as in production, ``off`` a no-op."""
+    notify_bulk.tell_round = _REAL_TELL_ROUND if mode == ON else _tell_nothing  # type: ignore[assignment]
 
 
-def setup(app: Flask, n_orders: int, seed: int) -> list[int]:
-    """An emptied, migrated database with 20 approved workshops and ``n_orders`` unmatched orders."""
-    rng = random.Random(seed)
+_REAL_TELL_ROUND = notify_bulk.tell_round
+
+
+def _tell_nothing(*args: Any, **kwargs: Any) -> int:
+    """The outbox off: the round writes no notification and nudges no delivery."""
+    return 0
+
+
+def reset(app: Flask) -> list[int]:
+    """Back to the moment after posting (``bench/worker.py``'s reset) with no notification left and
+    no delivery nudge pending. Returns the kits with orders."""
     with app.app_context():
-        with db.engine.begin() as conn:
-            conn.execute(text("DROP SCHEMA public CASCADE"))
-            conn.execute(text("CREATE SCHEMA public"))
-        upgrade(directory=str(ROOT / "migrations"))
-        admin = accounts.create_admin("admin@bench.local", PASSWORD)
-        for i in range(20):
-            owner = accounts.register(
-                {"email": f"w{i}@bench.local", "password": PASSWORD, "name": f"W {i}", "role": "business"}
-            )
-            b = businesses.create(
-                owner,
-                {
-                    "name": f"Workshop {i}",
-                    "province": PROVINCES[i % len(PROVINCES)],
-                    "city": "City",
-                    "owner_group": "other",
-                    "kits": ["ELDERLY-COVID", "PREGNANT-HYGIENE"],
-                    "weekly_capacity": rng.choice([70, 140, 280]),
-                    "min_lot": 1,
-                    "phone": None,
-                },
-            )
-            businesses.approve(admin, b.id)
-        buyer = accounts.register(
-            {"email": "buyer@bench.local", "password": PASSWORD, "name": "Buyer", "role": "buyer"}
+        db.session.execute(text("DELETE FROM notification_deliveries"))
+        db.session.execute(text("DELETE FROM notifications"))
+        db.session.commit()
+        queue().connection.delete(f"{scaled.QUEUE}:outbox-nudge")
+        db.session.remove()
+    return scaled.unmatch(app)
+
+
+def _cpu(pid: int) -> float:
+    """CPU seconds (user + system) of a local process so far, 0.0 if it is gone."""
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except OSError:
+        return 0.0
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def _server_cpu() -> dict[int, float]:
+    """CPU seconds so far of each PostgreSQL backend serving this database (the server is local)."""
+    pids = db.session.scalars(
+        text(
+            "SELECT pid FROM pg_stat_activity WHERE datname = current_database()"
+            " AND backend_type = 'client backend'"
         )
-        for _ in range(n_orders):
-            orders.create(
-                buyer,
-                {
-                    "kit": rng.choice(["ELDERLY-COVID", "PREGNANT-HYGIENE"]),
-                    "quantity": rng.randint(5, 60),
-                    "delivery_province": rng.choice(PROVINCES),
-                    "delivery_address": "x",
-                    "needed_by": today() + timedelta(days=rng.randint(7, 40)),
-                },
-                None,
-                lambda o: {"id": o.id},
-            )
-        ids = list(db.session.scalars(select(Order.id).order_by(Order.id)))
-        db.session.rollback()
-        queue().empty()
-        return ids
-
-
-def count(model: Any) -> int:
-    n = db.session.scalar(select(func.count()).select_from(model)) or 0
+    ).all()
     db.session.rollback()
-    return int(n)
+    return {pid: _cpu(pid) for pid in pids}
 
 
-def quiet_tell(*args: Any, **kwargs: Any) -> None:
-    """The outbox off: the same hooks run, nothing is written."""
+def drain_here(app: Flask, kit_ids: list[int], mode: str) -> dict[str, float]:
+    """The kits' rounds run in this process, one kit after the other: their wall seconds, and the
+    CPU seconds they cost this process and the database's backends (what other work on a busy
+    machine does not inflate, unlike wall time)."""
+    outbox(mode)
+    gc.collect()  # every drain starts from the same heap: a collection left over is not its cost
+    try:
+        with app.app_context():
+            server = _server_cpu()
+            client = time.process_time()
+            began = time.perf_counter()
+            for kit_id in kit_ids:
+                matching.match_kit(kit_id)
+            seconds = time.perf_counter() - began
+            client = time.process_time() - client
+            server = sum(cpu - server.get(pid, 0.0) for pid, cpu in _server_cpu().items())
+            db.session.remove()
+    finally:
+        outbox(ON)
+    return {"seconds": seconds, "cpu_client": client, "cpu_server": server, "cpu_seconds": client + server}
 
 
-def timed_matching(app: Flask, ids: list[int], seed: int) -> dict[bool, dict[str, float]]:
-    """Match every order, each with the outbox on or off at random (half each), timing each one:
-    both modes share whatever else the machine is doing at that moment."""
-    rng = random.Random(seed)
-    modes = [True] * (len(ids) // 2) + [False] * (len(ids) - len(ids) // 2)
-    rng.shuffle(modes)
-    spent = {True: 0.0, False: 0.0}
-    original = notifications.tell
-    with app.app_context():
-        before = count(Notification)
+def drain_with_workers(app: Flask, kit_ids: list[int], mode: str, workers: int) -> dict[str, float]:
+    """K workers of this script (outbox as ``mode``) started and listening, then the kits' nudges
+    queued: seconds until the last order has left ``pending`` (CPU time is not measured)."""
+    procs = [
+        subprocess.Popen(
+            [sys.executable, str(Path(__file__).resolve()), "--serve-worker", mode],
+            cwd=ROOT,
+            env=scaled.worker_env(),
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
+        for _ in range(workers)
+    ]
+    try:
+        scaled.wait_for_workers(app, workers)
+        with app.app_context():
+            seconds = scaled.nudge_and_wait(kit_ids, poll=0.01)
+            db.session.remove()
+    finally:
+        stop(app, procs)
+    return {"seconds": seconds}
+
+
+def stop(app: Flask, procs: list[subprocess.Popen[bytes]]) -> None:
+    """Stop the workers: SIGTERM, and SIGKILL for one still busy after a few seconds (with the
+    outbox on, a worker may be fanning thousands of notifications out: the next drain starts from
+    a reset database anyway, and a killed transaction is rolled back)."""
+    killed = []
+    for proc in procs:
+        proc.terminate()
+    for proc in procs:
         try:
-            for order_id, outbox in zip(ids, modes, strict=True):
-                notifications.tell = original if outbox else quiet_tell  # type: ignore[assignment]
-                began = time.perf_counter()
-                matching.match_order(order_id)
-                spent[outbox] += time.perf_counter() - began
-        finally:
-            notifications.tell = original  # type: ignore[assignment]
-        written = count(Notification) - before
-        queue().empty()
+            proc.wait(timeout=STOP_GRACE_SECONDS)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait()
+            killed.append(proc.pid)
+    if killed:
+        forget_workers(app, killed)
+
+
+def forget_workers(app: Flask, pids: list[int]) -> None:
+    """Unregister killed workers, which RQ would list until their time-to-live ran out (and
+    ``bench/worker.py`` counts the workers listening before it starts the clock)."""
+    from rq import Worker
+
+    with app.app_context():
+        for w in Worker.all(queue=queue()):
+            if w.pid in pids:
+                w.register_death()
+
+
+def written(app: Flask) -> tuple[int, int]:
+    """(orders no longer pending, notifications written)."""
+    with app.app_context():
+        done = db.session.scalar(select(func.count()).where(Order.status != states.PENDING)) or 0
+        notes = db.session.scalar(select(func.count()).select_from(Notification)) or 0
+        db.session.remove()
+    return int(done), int(notes)
+
+
+def one_drain(app: Flask, mode: str, workers: int) -> dict[str, float]:
+    kit_ids = reset(app)
+    r = drain_with_workers(app, kit_ids, mode, workers) if workers else drain_here(app, kit_ids, mode)
+    done, notes = written(app)
+    cpu = r.get("cpu_seconds", math.nan)
     return {
-        mode: {
-            "orders": modes.count(mode),
-            "seconds": spent[mode],
-            "orders_per_second": modes.count(mode) / spent[mode],
-            "notifications_per_second": (written / spent[mode]) if mode else 0.0,
-            "notifications": written if mode else 0,
-        }
-        for mode in (True, False)
+        **r,
+        "cpu_seconds": cpu,
+        "orders": done,
+        "orders_per_second": done / r["seconds"],
+        "orders_per_cpu_second": done / cpu,
+        "notifications": notes,
+        "notifications_per_second": notes / r["seconds"],
     }
+
+
+def measure(app: Flask, runs: int, workers: int) -> dict[str, list[dict[str, float]]]:
+    """``runs`` drains in each mode, alternating, the first mode alternating too."""
+    out: dict[str, list[dict[str, float]]] = {ON: [], OFF: []}
+    for run in range(runs):
+        for mode in (ON, OFF) if run % 2 == 0 else (OFF, ON):
+            out[mode].append(one_drain(app, mode, workers))
+            r = out[mode][-1]
+            cpu = (
+                f"{r['orders_per_cpu_second']:>10.1f} {r['cpu_seconds']:>6.2f}"
+                if not workers
+                else f"{'-':>10} {'-':>6}"
+            )
+            print(
+                f"{run + 1:>4} {mode:>4} {r['orders_per_second']:>9.1f} {r['seconds']:>8.2f} {cpu}"
+                f" {int(r['notifications']):>8} {r['notifications_per_second']:>9.1f}",
+                flush=True,
+            )
+    if any(r["notifications"] for r in out[OFF]):
+        raise RuntimeError("the outbox was off, yet notifications were written")
+    return out
+
+
+def summary(args: argparse.Namespace, out: dict[str, list[dict[str, float]]]) -> dict[str, Any]:
+    def median(mode: str, key: str) -> float:
+        return statistics.median(r[key] for r in out[mode])
+
+    on, off = median(ON, "orders_per_second"), median(OFF, "orders_per_second")
+    ratios = [a["orders_per_second"] / b["orders_per_second"] for a, b in zip(out[ON], out[OFF], strict=True)]
+    cpu: dict[str, Any] = {}
+    if not args.workers:
+        cpu_on, cpu_off = median(ON, "orders_per_cpu_second"), median(OFF, "orders_per_cpu_second")
+        cpu = {
+            "orders_per_cpu_second_outbox_on": round(cpu_on, 1),
+            "orders_per_cpu_second_outbox_off": round(cpu_off, 1),
+            "cpu_throughput_ratio": round(cpu_on / cpu_off, 3),
+            "cpu_seconds_client_on_off": [round(median(m, "cpu_client"), 3) for m in (ON, OFF)],
+            "cpu_seconds_server_on_off": [round(median(m, "cpu_server"), 3) for m in (ON, OFF)],
+        }
+    return {
+        "workshops": args.workshops,
+        "orders": args.orders,
+        "runs": args.runs,
+        "workers": args.workers,
+        "orders_per_second_outbox_on": round(on, 1),
+        "orders_per_second_outbox_off": round(off, 1),
+        "throughput_ratio": round(on / off, 3),
+        "throughput_ratio_per_pair": [round(r, 3) for r in ratios],
+        **cpu,
+        "notifications_per_run": int(median(ON, "notifications")),
+        "notifications_per_second": round(median(ON, "notifications_per_second"), 1),
+    }
+
+
+def serve_worker(mode: str) -> int:
+    """``--serve-worker on|off``: ``python -m workers --no-sweep`` with the rounds' outbox as asked."""
+    from workers.__main__ import main as worker_main
+
+    outbox(mode)
+    return worker_main(["--no-sweep"])
 
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--orders", type=int, default=300)
-    parser.add_argument("--runs", type=int, default=3, help="fresh marketplaces, each matched once")
-    parser.add_argument("--seed", type=int, default=20261129)
+    parser.add_argument("--workshops", type=int, default=1000)
+    parser.add_argument("--orders", type=int, default=2000)
+    parser.add_argument("--runs", type=int, default=5, help="drains per mode; medians are shown")
+    parser.add_argument("--workers", type=int, default=0, help="0: rounds in this process; K: K workers")
+    parser.add_argument("--seed", type=int, default=scaled.DEFAULT_SEED)
+    parser.add_argument("--serve-worker", choices=(ON, OFF), help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
-    app = make_app()
-    drops, rates, on_all, off_all = [], [], [], []
-    print(f"{args.orders} orders a run, 20 workshops, PostgreSQL + Redis, matching in-process")
-    print(f"{'run':>4} {'on orders/s':>12} {'off orders/s':>13} {'drop':>7} {'notes/s':>8}")
-    for run in range(args.runs):
-        ids = setup(app, args.orders, args.seed + run)
-        r = timed_matching(app, ids, args.seed + run)
-        on, off = r[True]["orders_per_second"], r[False]["orders_per_second"]
-        drops.append(1 - on / off)
-        rates.append(r[True]["notifications_per_second"])
-        on_all.append(on)
-        off_all.append(off)
-        print(f"{run + 1:>4} {on:>12.1f} {off:>13.1f} {drops[-1] * 100:>6.1f}% {rates[-1]:>8.1f}")
-    drop = statistics.median(drops)
-    print(f"median drop in matching throughput with the outbox: {drop * 100:.1f} %")
+    if args.serve_worker:
+        return serve_worker(args.serve_worker)
+    args.post = "single"
+    app = scaled.bench_app()
+    where = f"{args.workers} workers" if args.workers else "rounds in this process"
+    print(f"{args.orders} orders over {args.workshops} workshops, PostgreSQL + Redis, {where}")
+    scaled.post(app, args)
+    if not args.workers:
+        from workers.__main__ import settle_heap
+
+        scaled.unmatch(app)
+        settle_heap()  # as a worker does once started: the rounds here then run as in a worker
     print(
-        json.dumps(
-            {
-                "orders_per_run": args.orders,
-                "runs": args.runs,
-                "orders_per_second_outbox_on": round(statistics.median(on_all), 1),
-                "orders_per_second_outbox_off": round(statistics.median(off_all), 1),
-                "throughput_drop": round(drop, 3),
-                "notifications_per_second": round(statistics.median(rates), 1),
-            }
-        )
+        f"{'run':>4} {'outbox':>4} {'orders/s':>9} {'drain s':>8} {'orders/cpu':>10} {'cpu s':>6}"
+        f" {'notes':>8} {'notes/s':>9}"
     )
-    with app.app_context():
-        db.engine.dispose()
+    s = summary(args, measure(app, args.runs, args.workers))
+    print(
+        f"median: {s['orders_per_second_outbox_on']} orders/s with the outbox, "
+        f"{s['orders_per_second_outbox_off']} without (ratio {s['throughput_ratio']}); "
+        f"{s['notifications_per_second']} notifications written a second"
+    )
+    if not args.workers:
+        print(
+            f"per CPU second (this process and the database's backends): "
+            f"{s['orders_per_cpu_second_outbox_on']} orders with the outbox, "
+            f"{s['orders_per_cpu_second_outbox_off']} without (ratio {s['cpu_throughput_ratio']}); "
+            f"CPU s on / off: here {s['cpu_seconds_client_on_off']},"
+            f" database {s['cpu_seconds_server_on_off']}"
+        )
+    print(json.dumps(s))
     return 0
 
 

@@ -287,6 +287,20 @@ def stop(procs: list[subprocess.Popen[bytes]]) -> None:
         proc.wait(timeout=60)
 
 
+def nudge_and_wait(kit_ids: list[int], poll: float = 0.02) -> float:
+    """In an app context: queue the kits' matching nudges, then wait until no order is pending;
+    the seconds it took."""
+    began = time.perf_counter()
+    orders.nudge_kits(kit_ids)
+    pending = select(func.count()).where(Order.status == states.PENDING)
+    while db.session.scalar(pending):
+        db.session.rollback()
+        if time.perf_counter() - began > 600:
+            raise RuntimeError("orders still pending after 10 minutes")
+        time.sleep(poll)
+    return time.perf_counter() - began
+
+
 def drain(app: Flask, workers: int) -> dict[str, float]:
     """K workers started and listening, then the posted orders' nudges queued: time to drain them.
 
@@ -298,14 +312,7 @@ def drain(app: Flask, workers: int) -> dict[str, float]:
         startup = wait_for_workers(app, workers)
         with app.app_context():
             start = datetime.now(UTC)
-            began = time.perf_counter()
-            orders.nudge_kits(kit_ids)
-            pending = select(func.count()).where(Order.status == states.PENDING)
-            while db.session.scalar(pending):
-                db.session.rollback()
-                if time.perf_counter() - began > 600:
-                    raise RuntimeError("orders still pending after 10 minutes")
-                time.sleep(0.02)
+            nudge_and_wait(kit_ids)
             db.session.remove()
     finally:
         stop(procs)

@@ -14,12 +14,13 @@ out into deliveries.
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import UTC, date, datetime
 from typing import Any
 
-from sqlalchemy import insert, select
+from sqlalchemy import insert, select, text
 
 from ..domain.matching import Business as Candidate
 from ..extensions import db
@@ -128,10 +129,33 @@ def _earliest(r: RoundOrder, pool: list[Candidate]) -> str | None:
     return None if q is None or q.earliest_full_date is None else q.earliest_full_date.isoformat()
 
 
+#: the rows as one JSON parameter, unpacked by the server; the columns are those of ``_row``
+_INSERT_FROM_JSON = text(
+    "INSERT INTO notifications (user_id, kind, params, link, once_key, created_at)"
+    " SELECT user_id, kind, params, link, once_key, created_at FROM json_to_recordset(CAST(:rows AS json))"
+    " AS r(user_id integer, kind varchar, params json, link varchar, once_key varchar, created_at timestamp)"
+)
+
+
+def _stored(value: object) -> str:
+    """A datetime as its column stores it: naive UTC (``models.types.UTCDateTime``)."""
+    if not isinstance(value, datetime) or value.tzinfo is None:
+        raise TypeError(f"not an aware datetime: {value!r}")
+    return value.astimezone(UTC).replace(tzinfo=None).isoformat()
+
+
+def _insert(rows: list[dict[str, Any]]) -> None:
+    """The rows into ``notifications``, in the current transaction."""
+    if db.session.connection().dialect.name == "postgresql":
+        db.session.execute(_INSERT_FROM_JSON, {"rows": json.dumps(rows, default=_stored)})
+    else:
+        db.session.execute(insert(Notification), rows)
+
+
 def tell_round(kit: Kit, orders: Iterable[RoundOrder], offers: list[NewOffer], moment: datetime) -> int:
     """Write the round's notifications in the current transaction (one INSERT); count them."""
     rows = round_rows(kit, orders, offers, moment)
     if rows:
-        db.session.execute(insert(Notification), rows)
+        _insert(rows)
         outbox.remember()
     return len(rows)

@@ -88,6 +88,21 @@ def told_one_by_one(app: Flask, order_ids: list[int], jobs_before: set[int]) -> 
     return out
 
 
+def offers_told_when_made(app: Flask, after_id: int) -> int:
+    """Each "new offer" written after ``after_id`` bears the moment its job was offered (the round's
+    moment, to the microsecond, as an aware UTC time); how many there are."""
+    with app.app_context():
+        told = db.session.scalars(
+            select(Notification).where(Notification.id > after_id, Notification.kind == "offer_new")
+        ).all()
+        for n in told:
+            job = db.session.get(Job, n.params["job_id"])
+            assert job is not None and n.created_at == job.offered_at, (n.created_at, job)
+            assert n.created_at.utcoffset() is not None
+        db.session.rollback()
+    return len(told)
+
+
 Posted = tuple[list[Actor], list[Actor], list[dict[str, Any]]]  # workshops, buyers, orders
 
 
@@ -128,6 +143,7 @@ def test_a_round_of_several_orders_tells_what_one_by_one_matching_told(api, cloc
         assert len(job_ids(app) - jobs) == Counter(t[1] for t in got)["offer_new"] > 0
         owners = {t[0] for t in got if t[1] == "offer_new"}
         assert owners == {shop.id}
+        assert offers_told_when_made(app, before)
     # the first round gave offers to several orders in one go, and left the big one waiting
     kinds = Counter((u, kind) for u, kind, _, _ in told_since(app, start))
     assert kinds[(buyers[0].id, "order_matched")] + kinds[(buyers[1].id, "order_matched")] >= 3

@@ -28,9 +28,11 @@ from bench.matching import (
     DemandClass,
     FlowResult,
     TransportationProblem,
+    early_production,
     engine,
     gini,
     nearest_first,
+    stranding,
 )
 from market.domain.capacity import Commitment
 from market.domain.geo import DISTANCE_KM
@@ -98,6 +100,17 @@ def test_allocation_stays_within_demand_and_capacity(figures: dict[str, object])
     assert figures["greedy_mirrors_engine"] is True
 
 
+def test_no_unit_is_left_while_a_business_could_legally_take_it(figures: dict[str, object]) -> None:
+    """DESIGN.md P5 over the whole stream: what waits had no eligible business with room for a job."""
+    assert figures["units_left_placeable_engine"] == figures["units_left_placeable_greedy"] == 0
+    for name in ("engine", "greedy"):
+        assert figures[f"early_production_held_by_later_75_{name}"] >= 0
+        assert (
+            figures[f"early_production_held_by_later_75_{name}"]
+            <= figures[f"early_production_unheld_75_{name}"]
+        )
+
+
 def fingerprint(market: Marketplace) -> tuple[object, ...]:
     """The marketplace as plain values (Business compares by identity)."""
     return tuple(astuple(b) for b in market.businesses), market.orders
@@ -141,6 +154,42 @@ def test_greedy_gives_the_last_remainder_to_a_nearer_business_before_going_farth
     jobs = [(j.business_id, j.quantity) for j in nearest_first(order, businesses, TODAY)]
     assert jobs == [(2, 4), (1, 4)]
     assert jobs == [(a.business_id, a.quantity) for a in engine(order, businesses, TODAY)]
+
+
+def test_stranding_finds_units_left_while_a_business_had_room() -> None:
+    """A cap of one job an order (the old MAX_SPLITS) leaves 30 of 100 units while Tehran's second
+    business has room for them: the diagnosis counts them; the engine places them all."""
+    market = Marketplace(
+        seed=0,
+        today=TODAY,
+        businesses=(Business(1, "tehran", 70, BOTH), Business(2, "tehran", 70, BOTH)),
+        orders=(OrderToMatch(1, ELDERLY, 100, "tehran", TODAY + timedelta(days=8)),),
+    )
+    capped = stranding(market, lambda o, c, t: nearest_first(o, c, t, max_splits=1))
+    assert (capped.units, capped.orders, capped.placeable, capped.room) == (30, 1, 30, 70)
+    assert stranding(market, engine).units == 0
+
+
+def test_stranding_counts_room_below_min_lot_as_not_placeable() -> None:
+    """Business 1 takes 70 of 90; 20 wait: business 2 has room for 14, below its min_lot of 20
+    and below the 20 left (P5), so they are not counted as placeable."""
+    market = Marketplace(
+        seed=0,
+        today=TODAY,
+        businesses=(Business(1, "tehran", 70, BOTH), Business(2, "tehran", 14, BOTH, min_lot=20)),
+        orders=(OrderToMatch(1, ELDERLY, 90, "tehran", TODAY + timedelta(days=8)),),
+    )
+    found = stranding(market, engine)
+    assert (found.units, found.orders, found.placeable, found.room) == (20, 1, 0, 14)
+
+
+def test_early_production_held_by_work_due_later() -> None:
+    """One kit a day: 5 made before day 5, none due by then, but 10 due on day 10 need all of them."""
+    held = Business(1, "tehran", 7, BOTH, jobs=(Commitment(10, TODAY + timedelta(days=10)),))
+    loose = Business(2, "tehran", 7, BOTH, jobs=(Commitment(4, TODAY + timedelta(days=10)),))
+    assert early_production([held], TODAY, days=5) == (5, 5)
+    assert early_production([loose], TODAY, days=5) == (5, 0)
+    assert early_production([held, loose], TODAY, days=5) == (10, 5)
 
 
 def test_optimum_on_a_hand_solved_market() -> None:

@@ -105,7 +105,7 @@ def test_the_order_page_says_when_waiting_units_could_come_and_only_while_they_w
 def test_in_english_the_fragment_is_english_with_latin_digits(api: ApiClient, app: Flask, clock: Clock):
     api.business(api.admin(), province="lorestan", city="Khorramabad", weekly_capacity=70)
     pages = signed_in(app, api.buyer())
-    pages.post("/language/en", {}, page="/orders")  # /orders/new redirects to carry its one-time key
+    pages.post("/language/en", {}, page="/orders")
     day = local_today(clock) + timedelta(days=10)
     args = {"kit": "ELDERLY-COVID", "quantity": "150", "delivery_province": "khuzestan"}
     r = pages.get("/orders/quote", query_string=args | {"needed_by": day.isoformat()})
