@@ -34,6 +34,7 @@ KINDS = (
     "units_waiting",
     "job_delivered",
     "approval_needed",
+    "buyer_verification_needed",
     "orders_waiting",
     "queue_unhealthy",
     "message_new",

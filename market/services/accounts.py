@@ -19,6 +19,7 @@ from ..domain.text import TextRefused, clean_name, clean_text
 from ..errors import Conflict, Invalid, Unauthorized
 from ..extensions import db
 from ..models import ApiToken, Business, User
+from . import notifications as notify
 from .common import audit, now
 from .passwords import guessable
 
@@ -146,6 +147,8 @@ def register(data: dict[str, Any], *, role: str | None = None, actor: User | Non
         db.session.rollback()
         raise Conflict("email_taken") from None
     audit(actor or user, "user.registered", "user", user.id, role=user.role)
+    if user.role == "buyer" and not user.verified:
+        notify.verification_needed(user)
     db.session.commit()
     return user
 

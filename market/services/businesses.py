@@ -3,14 +3,14 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date, timedelta
 from typing import Any
 
 from sqlalchemy import select
 
 from .. import limits
 from ..domain import deadlines, states
-from ..domain.capacity import Schedule, capacity_until
+from ..domain.capacity import Commitment, Schedule
+from ..domain.workload import WeekCalendar, week_calendar, week_of
 from ..errors import Conflict, Forbidden, Invalid, NotFound
 from ..extensions import db
 from ..models import Business, Job, Kit, User
@@ -222,52 +222,28 @@ def capacity_needed(b: Business) -> int | None:
 
 
 @dataclass(frozen=True)
-class WeekLoad:
-    """One week of a business's calendar: the open work due in it against what it can make in it."""
-
-    first_due: date  # the earliest production deadline counted in this week
-    last_due: date  # the latest one
-    due_units: int  # units still to make (offered, accepted, in production) with a deadline this week
-    offered_units: int  # of which offers not yet answered
-    can_make: int  # kits the business makes in the week's seven production days
-
-
-@dataclass(frozen=True)
 class Calendar:
-    weeks: list[WeekLoad]
-    later_units: int  # open work due after the last week shown
+    """The week calendar as the capacity rule counts it (``domain.workload``), and per week the
+    units of offers not yet answered."""
+
+    weeks: WeekCalendar
+    offered_units: list[int]
 
 
 def calendar(b: Business, weeks: int = 8) -> Calendar:
-    """How full the business's calendar is, week by week from today.
-
-    Week ``k`` covers the production days ``today + 7k`` … ``today + 7k + 6``, so it holds the
-    jobs whose deadline falls on ``today + 7k + 1`` … ``today + 7k + 7`` (production runs up to, not
-    including, the deadline). Work already due today or earlier is counted in the first week.
-    """
+    """How full the business's calendar is, week by week from today (see ``domain.workload``)."""
     start = today()
     rows = db.session.execute(
         select(Job.status, Job.quantity, Job.units_done, Job.due_date).where(
             Job.business_id == b.id, Job.status.in_(states.OPEN_JOB_STATUSES)
         )
     ).all()
-    due = [0] * weeks
     offered = [0] * weeks
-    later = 0
+    work = []
     for status, quantity, done, deadline in rows:
         remaining = max(0, quantity - done)
-        k = max(0, ((deadline - start).days - 1) // 7)
-        if k >= weeks:
-            later += remaining
-            continue
-        due[k] += remaining
-        if status == states.OFFERED:
+        work.append(Commitment(remaining, deadline))
+        k = week_of(start, deadline)
+        if status == states.OFFERED and k < weeks:
             offered[k] += remaining
-    out = []
-    for k in range(weeks):
-        first, last = start + timedelta(days=7 * k), start + timedelta(days=7 * k + 7)
-        can_make = capacity_until(b.weekly_capacity, start, last) - capacity_until(
-            b.weekly_capacity, start, first
-        )
-        out.append(WeekLoad(first + timedelta(days=1), last, due[k], offered[k], can_make))
-    return Calendar(out, later)
+    return Calendar(week_calendar(b.weekly_capacity, work, start, weeks), offered)

@@ -54,6 +54,7 @@ FULL: dict[str, Any] = {
         "Delivery of order #%(order_id)s recorded: %(received)s of %(quantity)s kits received."
     ),
     "approval_needed": _l("A new workshop awaits approval: %(name)s in %(province)s."),
+    "buyer_verification_needed": _l("A new buyer awaits verification: %(name)s, %(organization)s."),
     "orders_waiting": _l("%(count)s orders have waited more than 24 hours for a workshop."),
     "queue_unhealthy": _l("The job queue does not answer: matching and deliveries are delayed."),
     "message_new": _l("New message from %(author)s on order #%(order_id)s: %(text)s"),
@@ -73,6 +74,7 @@ SHORT: dict[str, Any] = {
     "units_waiting": _l("Order #%(order_id)s: %(unallocated)s kits waiting"),
     "job_delivered": _l("Order #%(order_id)s: delivery recorded"),
     "approval_needed": _l("A workshop awaits approval"),
+    "buyer_verification_needed": _l("A buyer awaits verification"),
     "orders_waiting": _l("%(count)s orders waiting over 24h"),
     "queue_unhealthy": _l("The job queue does not answer"),
     "message_new": _l("New message on order #%(order_id)s"),

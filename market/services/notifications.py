@@ -133,6 +133,16 @@ def approval_needed(b: Business) -> None:
     )
 
 
+def verification_needed(buyer: User) -> None:
+    """A buyer signed up: admins verify it before it may order more than the unverified cap."""
+    tell(
+        admins(),
+        "buyer_verification_needed",
+        {"name": buyer.name, "organization": buyer.organization},
+        "/admin/buyers?show=waiting",
+    )
+
+
 # messages --------------------------------------------------------------------------------------
 
 

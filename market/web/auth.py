@@ -22,7 +22,7 @@ from .forms import SigninForm, SignupForm
 def home_for(role: str) -> str:
     return {
         "buyer": url_for("web.my_orders"),
-        "business": url_for("web.workshop"),
+        "business": url_for("web.workshop_home"),  # its offers when any wait, else its profile
         "admin": url_for("web.dashboard"),
     }.get(role, url_for("web.index"))
 

@@ -6,8 +6,6 @@ becomes a message in the visitor's language, beside the field it concerns when t
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from datetime import date
 from typing import Any
 
 from flask import flash, redirect, render_template, request, url_for
@@ -17,9 +15,14 @@ from persiantools import digits
 from ..domain import states
 from ..errors import Conflict, Invalid
 from ..models import Business, Job
-from ..services import businesses, jobs
+from ..services import businesses, jobs, workshop_figures
 from ..services.common import now, today
-from . import bp, common, i18n
+from . import (
+    bp,
+    cities,  # noqa: F401  (registers the "city" filter every page uses)
+    common,
+    i18n,
+)
 from .a11y import PageForm as FlaskForm  # Flask-WTF's, announcing a refused submit
 from .common import (
     business_status_label,
@@ -30,6 +33,7 @@ from .common import (
     user,
 )
 from .forms import BusinessForm, PauseForm, ProfileForm, ProgressForm, ReasonForm, ShipForm
+from .workshop_view import calendar_rows, month_name
 
 IN_HAND = states.IN_HAND_JOB_STATUSES
 #: the second list: work that left the workshop, and accepted work cancelled (with what was made)
@@ -38,7 +42,6 @@ OFFERS_PER_PAGE = 50
 SENT_PER_PAGE = 20
 #: enough for every job a workshop has in hand at once: they are listed by deadline, not paged
 IN_HAND_LIMIT = 100
-CALENDAR_WEEKS = 8
 
 
 def own_business() -> Business | None:
@@ -113,40 +116,6 @@ def workshop_register() -> Any:
 # --- profile --------------------------------------------------------------------------------
 
 
-@dataclass(frozen=True)
-class WeekRow:
-    """A calendar week as the page draws it: the figures and the bar lengths in percent."""
-
-    first_due: date
-    last_due: date
-    due_units: int
-    offered_units: int
-    can_make: int
-    due_width: float
-    can_make_width: float
-    over: bool
-
-
-def calendar_rows(b: Business) -> tuple[list[WeekRow], int]:
-    cal = businesses.calendar(b, CALENDAR_WEEKS)
-    # one scale for every week, so bars compare across weeks as well as within one
-    scale = max([1, *(w.due_units for w in cal.weeks), *(w.can_make for w in cal.weeks)])
-    rows = [
-        WeekRow(
-            w.first_due,
-            w.last_due,
-            w.due_units,
-            w.offered_units,
-            w.can_make,
-            round(100 * w.due_units / scale, 1),
-            round(100 * w.can_make / scale, 1),
-            w.due_units > w.can_make,
-        )
-        for w in cal.weeks
-    ]
-    return rows, cal.later_units
-
-
 def profile_form_for(b: Business) -> ProfileForm:
     return ProfileForm(
         formdata=None,
@@ -160,7 +129,7 @@ def profile_form_for(b: Business) -> ProfileForm:
 
 def render_profile(b: Business, form: ProfileForm, status: int = 200) -> Any:
     form.kits.choices = kit_choices()
-    weeks, later = calendar_rows(b)
+    weeks, later, later_short = calendar_rows(b)
     pause_form = PauseForm(prefix="pause", formdata=None)
     return (
         render_template(
@@ -172,6 +141,9 @@ def render_profile(b: Business, form: ProfileForm, status: int = 200) -> Any:
             needed=businesses.capacity_needed(b),
             weeks=weeks,
             later_units=later,
+            later_short=later_short,
+            month=workshop_figures.this_month(b),
+            month_name=month_name,
             status_text=business_status_label(b.status),
         ),
         status,
@@ -259,6 +231,7 @@ def render_offers(decline_forms: dict[int, ReasonForm] | None = None, status: in
             decline_forms=forms,
             time_left={j.id: i18n.format_duration(j.expires_at - moment) for j in items},
             expired={j.id for j in items if j.expires_at <= moment},
+            earnings=workshop_figures.job_earnings,
         ),
         status,
     )
@@ -336,6 +309,7 @@ def render_jobs(overrides: dict[tuple[str, int], FlaskForm] | None = None, statu
             per_page=SENT_PER_PAGE,
             forms=forms,
             today=today(),
+            earnings=workshop_figures.job_earnings,
         ),
         status,
     )

@@ -71,6 +71,27 @@ def test_a_new_offer_reaches_the_workshop_in_persian_and_the_buyer_hears_it_matc
     assert len(made) == count(app, Notification)
 
 
+def test_a_new_workshop_and_a_new_buyer_each_tell_every_admin(api, app):
+    admin, other = api.admin(), api.admin()
+    api.business(approve=False)
+    for a in (admin, other):
+        [note] = notes(a)
+        assert note["kind"] == "approval_needed" and note["link"] == "/admin/businesses?status=pending"
+    buyer = api.user("buyer", organization="مرکز بهداشت اهواز")
+    for a in (admin, other):
+        note = notes(a)[0]
+        assert note["kind"] == "buyer_verification_needed", note
+        assert note["link"] == "/admin/buyers?show=waiting"
+        assert "خریدار تازه" in note["text"] and "مرکز بهداشت اهواز" in note["text"], note
+    assert kinds(buyer) == []  # the buyer is told nothing: only admins
+    assert admin.patch("/api/v1/me", json={"locale": "en"}).status_code == 200
+    assert notes(admin)[0]["text"] == "A new buyer awaits verification: Test buyer, مرکز بهداشت اهواز."
+    # a workshop account or an admin is no buyer to verify
+    api.user("business")
+    api.admin()
+    assert [n["kind"] for n in notes(other)][:2] == ["buyer_verification_needed", "approval_needed"]
+
+
 def test_text_follows_the_reader_language(api, clock):
     admin = api.admin()
     workshop = api.business(admin)

@@ -12,7 +12,7 @@ def test_importing_market_domain_loads_no_flask_sqlalchemy_or_rq():
     code = (
         "import json, sys\n"
         "import market.domain, market.domain.geo, market.domain.capacity, market.domain.matching, "
-        "market.domain.states, market.domain.allocation\n"
+        "market.domain.states, market.domain.allocation, market.domain.workload\n"
         "print(json.dumps(sorted(sys.modules)))\n"
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)

@@ -63,6 +63,6 @@ def test_a_flashed_error_is_an_alert_and_starts_the_title(app: Flask):
         flash("This order can no longer be cancelled.", "error")
         flash("Saved.", "success")
         page = render_template("index.html", kits=[])
-    assert "<title>Error: Kits · Kit marketplace</title>" in page
+    assert "<title>Error: Kits – Kit marketplace</title>" in page
     assert '<p class="flash error" role="alert">This order can no longer be cancelled.</p>' in page
     assert '<p class="flash success" role="status">Saved.</p>' in page

@@ -384,7 +384,7 @@ def test_order_filters_by_status_province_and_kit(api: ApiClient, admin: Actor, 
     assert rows("?kit=PREGNANT-HYGIENE") == {pregnant["id"]}
     assert rows("?province=kermanshah&kit=ELDERLY-COVID") == {placed["id"]}
     page = pages.get("/admin/orders?province=fars")
-    assert "Health center 7" in page and f'href="/orders/{waiting["id"]}"' in page
+    assert "Health center 7" in page and f'href="/admin/orders/{waiting["id"]}"' in page
     # the export link carries the filters
     assert 'href="/admin/export/orders.csv?province=fars"' in page
     # an admin opens any order's page
@@ -498,17 +498,19 @@ def test_audit_log_names_the_actors_newest_first_with_filters(
     assert "Administrator" in page and admin.email in page  # who approved
     assert "workshop approved" in page and "order placed" in page and "job: offered" in page
     assert "the system" in page  # matching acts as the system
-    actions = re.findall(r'<code class="muted">([a-z_.]+)</code>', page)
+    actions = re.findall(r'<code class="muted"[^>]*>([a-z_.]+)</code>', page)
     assert actions.index("job.offered") < actions.index("order.created") < actions.index("business.approved")
     only = pages.get("/admin/audit?entity=business")
-    assert set(re.findall(r'<code class="muted">([a-z_.]+)</code>', only)) == {
+    assert set(re.findall(r'<code class="muted"[^>]*>([a-z_.]+)</code>', only)) == {
         "business.registered",
         "business.approved",
     }
     approved = pages.get("/admin/audit?action=business.approved")
-    assert re.findall(r'<code class="muted">([a-z_.]+)</code>', approved) == ["business.approved"]
+    assert re.findall(r'<code class="muted"[^>]*>([a-z_.]+)</code>', approved) == ["business.approved"]
     assert f"#{workshop.business_id}" in approved
-    assert "province: kermanshah" in pages.get("/admin/audit?action=business.registered")  # the detail
+    # the detail, as a sentence
+    registered = pages.get("/admin/audit?action=business.registered")
+    assert "A workshop registered in <bdi>Kermanshah</bdi>." in registered
 
 
 def test_audit_log_pages(api: ApiClient, admin: Actor, pages: Pages):
@@ -519,7 +521,7 @@ def test_audit_log_pages(api: ApiClient, admin: Actor, pages: Pages):
     assert "Page 1 of 2" in first and 'href="/admin/audit?page=2"' in first
     second = pages.get("/admin/audit?page=2")
     assert "Page 2 of 2" in second
-    first_ids = re.findall(r'<code class="muted">', first)
+    first_ids = re.findall(r'<code class="muted"', first)
     assert len(first_ids) == 20
 
 
@@ -540,7 +542,7 @@ def test_orders_csv(api: ApiClient, admin: Actor, pages: Pages, clock: Clock):
     buyer = api.buyer(name='=HYPERLINK("http://x")', organization="مرکز بهداشت ۴")
     order = api.order(buyer, clock, quantity=50, delivery_address="خیابان آزادی، کرمانشاه")
     api.order(buyer, clock, quantity=5, delivery_province="fars")
-    r, rows = read_csv(pages, "/admin/export/orders.csv")
+    r, rows = read_csv(pages, "/admin/export/orders.csv?format=machine")
     assert 'filename="orders-' in r.headers["Content-Disposition"]
     header = rows[0]
     assert header[:7] == [
@@ -560,9 +562,10 @@ def test_orders_csv(api: ApiClient, admin: Actor, pages: Pages, clock: Clock):
     assert row["total_price_rials"] == str(50 * ELDERLY_PRICE)
     assert row["needed_by"] == order["needed_by"] and row["status"] == "allocated"
     assert row["allocated"] == "50" and row["unallocated"] == "0"
-    assert re.fullmatch(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\+00:00", row["created_at"])
+    # in MARKET_TIMEZONE (Asia/Tehran), with its offset
+    assert re.fullmatch(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\+03:30", row["created_at"])
     assert len(rows) == 3
-    _r, fars = read_csv(pages, "/admin/export/orders.csv?province=fars")
+    _r, fars = read_csv(pages, "/admin/export/orders.csv?province=fars&format=machine")
     assert [r[header.index("delivery_province")] for r in fars[1:]] == ["fars"]
 
 
@@ -570,7 +573,7 @@ def test_jobs_csv(api: ApiClient, admin: Actor, pages: Pages, clock: Clock):
     workshop = api.business(admin, name="کارگاه مهر", owner_group="deaf")
     order = api.order(api.buyer(), clock, quantity=50)
     job_id = job_of(order, workshop)
-    _r, rows = read_csv(pages, "/admin/export/jobs.csv")
+    _r, rows = read_csv(pages, "/admin/export/jobs.csv?format=machine")
     header = rows[0]
     assert header[:4] == ["id", "order_id", "business_id", "business_name"]
     [row] = [dict(zip(header, r, strict=True)) for r in rows[1:]]
@@ -579,7 +582,8 @@ def test_jobs_csv(api: ApiClient, admin: Actor, pages: Pages, clock: Clock):
     assert row["status"] == "offered" and row["quantity"] == "50" and row["late"] == "false"
     assert row["due_date"] == admin.get(f"/api/v1/jobs/{job_id}").get_json()["due_date"]
     assert row["received_quantity"] == "" and row["income_rials"] == ""
-    _r, none = read_csv(pages, "/admin/export/jobs.csv?status=delivered")
+    assert row["rule"] == "nearest_first" and row["carrier"] == "" and row["tracking_code"] == ""
+    _r, none = read_csv(pages, "/admin/export/jobs.csv?status=delivered&format=machine")
     assert none == [header]
 
 
@@ -599,7 +603,7 @@ def test_impact_csv_sums_units_and_income_by_owner_group_and_province(
         assert workshop.post(f"/api/v1/jobs/{job}/ship", json={}).status_code == 200
         r = buyer.post(f"/api/v1/jobs/{job}/deliver", json={"received_quantity": received})
         assert r.status_code == 200, r.get_json()
-    _r, rows = read_csv(pages, "/admin/export/impact.csv")
+    _r, rows = read_csv(pages, "/admin/export/impact.csv?format=machine")
     assert rows[0] == [
         "dimension",
         "key",
@@ -624,6 +628,11 @@ def test_impact_csv_sums_units_and_income_by_owner_group_and_province(
     assert body[("province", "fars")][5:] == ["20", str(20 * ELDERLY_PRICE)]
     for dimension in ("owner_group", "province"):
         assert body[(dimension, "total")][4:] == ["2", "68", str(68 * ELDERLY_PRICE)]
+    # for the reader: headers and names in Persian
+    _r, reader = read_csv(pages, "/admin/export/impact.csv")
+    assert reader[0] == ["گروه‌بندی", "نام", "کارهای تحویل‌شده", "بسته‌های تحویل‌شده", "درآمد (ریال)"]
+    assert ["استان", "کرمانشاه", "1", "48", str(48 * ELDERLY_PRICE)] in reader
+    assert ["استان", "جمع", "2", "68", str(68 * ELDERLY_PRICE)] in reader
 
 
 # --- who may open the admin pages -----------------------------------------------------------------

@@ -163,6 +163,8 @@ def pages_of(cast: Cast) -> dict[str | None, list[str]]:
             "/admin/jobs",
             "/admin/audit",
             f"/admin/orders/{w}/waiting",
+            f"/admin/orders/{o}",
+            f"/admin/orders/{w}",
             "/admin/reoptimise",
             f"/orders/{o}",
             "/orders/batch",
@@ -175,10 +177,11 @@ def pages_of(cast: Cast) -> dict[str | None, list[str]]:
 #: pages reached otherwise: downloads (CSV), the static files, a redirect to a notification's page,
 #: the workshop registration form (shown only to a business user without a workshop: the test of
 #: a failed submit opens it), the quote (a fragment the order form fetches into its live region as the
-#: buyer types; tests/web/test_browser_quote.py shows it there)
+#: buyer types; tests/web/test_browser_quote.py shows it there), where a workshop lands at sign-in
+#: (a redirect to its offers or its profile)
 NOT_PAGES = {
     "web.static", "web.export_impact", "web.export_jobs", "web.export_orders", "web.batch_template",
-    "web.open_notification", "web.workshop_register", "web.quote_fragment",
+    "web.open_notification", "web.workshop_register", "web.quote_fragment", "web.workshop_home",
 }  # fmt: skip
 
 

@@ -53,10 +53,11 @@ def test_redis_down_at_the_event_delays_the_email_and_sends_it_once(
     shop = market.business(admin, weekly_capacity=140)
     buyer = market.buyer()
     order = post_order(buyer, clock, quantity=40)
-    drain()  # matching, then the emails of the approval, the offer and the match
+    drain()  # matching, then the emails of the approval, the buyer to verify, the offer and the match
     assert [k for k, s, _, _ in outbox(app) if s == "sent"] == [
         "approval_needed",
         "business_approved",
+        "buyer_verification_needed",
         "offer_new",
         "order_matched",
     ]
@@ -71,11 +72,11 @@ def test_redis_down_at_the_event_delays_the_email_and_sends_it_once(
         db.session.rollback()
 
     own_redis.start()  # a fresh Redis: the hand-over was never made
-    assert len(smtp.messages) == 4
+    assert len(smtp.messages) == 5
     with app.app_context():
         assert sweep().deliveries == 1
     drain()
-    assert [s for _, s, _, _ in outbox(app)] == ["sent"] * 5
+    assert [s for _, s, _, _ in outbox(app)] == ["sent"] * 6
     accepted = [m for m in smtp.messages if m["To"] == buyer.email and "پذیرفت" in m.get_content()]
     assert len(accepted) == 1
 
@@ -83,4 +84,4 @@ def test_redis_down_at_the_event_delays_the_email_and_sends_it_once(
         assert sweep().deliveries == 0
     drain()
     assert sorted(smtp.ids()) == sorted(d for _, _, d, _ in outbox(app))
-    assert len(set(smtp.ids())) == 5
+    assert len(set(smtp.ids())) == 6

@@ -4,4 +4,4 @@ every change goes through ``services.businesses`` / ``services.orders`` / ``serv
 refusal becomes a flash message in the admin's language that says why.
 """
 
-from . import audit, businesses, buyers, dashboard, exports, jobs, orders, reoptimise, waiting  # noqa: F401  (routes register on bp)
+from . import audit, businesses, buyers, dashboard, exports, jobs, order_detail, orders, reoptimise, waiting  # noqa: F401  (routes register on bp)

@@ -3,38 +3,29 @@
 from __future__ import annotations
 
 import functools
-import json
 from typing import Any
 
 from flask import request
 from wtforms import SelectChoice
 
 from ...models import AuditEntry
-from ...services import audit_log
-from .. import bp
+from ...services import audit_log, catalog
+from .. import bp, i18n
 from ..common import role_required
 from ..forms import AuditFilterForm
+from .audit_text import Sentences
 from .filters import pick, render_list, with_all
 from .labels import action_label, entity_label
 
-DETAIL_SHORT = 160
-
-
-def compact(detail: dict[str, Any] | None) -> str:
-    """An audit entry's detail on one line: ``key: value · key: value``."""
-    parts = []
-    for key, value in (detail or {}).items():
-        if isinstance(value, dict | list):
-            text = json.dumps(value, ensure_ascii=False, separators=(",", ":"))
-        else:
-            text = "—" if value is None else str(value)
-        parts.append(f"{key}: {text}")
-    return " · ".join(parts)
-
 
 def actors(entries: list[AuditEntry]) -> dict[str, Any]:
-    """The users the entries name as their actors, by id."""
-    return {"actors": audit_log.users_by_id({e.actor_id for e in entries if e.actor_id is not None})}
+    """The users the entries name as their actors, by id, and each entry as a sentence."""
+    fa = i18n.is_fa()
+    kit_names = {k.code: (k.name_fa if fa else k.name_en) for k in catalog.kits()}
+    return {
+        "actors": audit_log.users_by_id({e.actor_id for e in entries if e.actor_id is not None}),
+        "sentence": Sentences(kit_names),
+    }
 
 
 @bp.get("/admin/audit")
@@ -55,6 +46,4 @@ def admin_audit() -> Any:
         actors,
         action_label=action_label,
         entity_label=entity_label,
-        compact=compact,
-        detail_short=DETAIL_SHORT,
     )

@@ -10,7 +10,7 @@ from flask import render_template
 
 from ...domain import states
 from ...domain.capacity import CAPACITY_WEEKS
-from ...services import buyers, queue_health, reports, shortage
+from ...services import businesses, buyers, queue_health, reports, shortage
 from ...services.common import now, today
 from .. import bp, i18n
 from ..common import role_required
@@ -18,7 +18,7 @@ from .charts import bar_chart
 from .waiting import REASONS as WAITING_REASONS
 
 EXPIRING_WITHIN = timedelta(hours=12)
-DASHBOARD_BUYERS = 5  # buyers awaiting verification listed on the dashboard
+DASHBOARD_BUYERS = 5  # buyers (and workshops) awaiting approval listed on the dashboard
 
 
 @bp.get("/admin")
@@ -48,4 +48,5 @@ def dashboard() -> Any:
         today=today(),
         duration=i18n.format_duration,
         buyers_waiting=buyers.awaiting(DASHBOARD_BUYERS),
+        workshops_waiting=businesses.listing({"status": states.BUSINESS_PENDING}, 1, DASHBOARD_BUYERS),
     )
