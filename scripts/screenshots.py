@@ -129,6 +129,8 @@ def shoot(url: str, out: Path, lang: str, only: set[str]) -> list[Path]:
             page = context.new_page()
             if email:
                 sign_in(page, url, email)
+            else:
+                page.goto(url + "/")
             if lang != "fa":
                 page.locator("button.lang").click()
                 page.wait_for_load_state()
