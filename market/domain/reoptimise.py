@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import dataclasses
 from collections import defaultdict
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date
 
@@ -117,13 +117,20 @@ def _spread(businesses: Iterable[Business], added: dict[int, list[Commitment]], 
 
 
 def plan_reoptimisation(
-    orders: Iterable[OrderToMatch], offers: Iterable[Offer], businesses: Iterable[Business], today: date
+    orders: Iterable[OrderToMatch],
+    offers: Iterable[Offer],
+    businesses: Iterable[Business],
+    today: date,
+    engine_unit_km: Mapping[int, int] | None = None,
 ) -> Plan:
     """The moves that re-placing every offer and waiting unit together would make.
 
     ``orders``: every order holding an offer or waiting, with ``quantity`` = its units not in
     accepted work (offered + unplaced). ``offers``: the offers not yet accepted. ``businesses``:
     with ``jobs`` = their accepted and in-production work only (fixed; never moved).
+    ``engine_unit_km`` (order id -> unit-km of the online engine placing the orders one by one on
+    the same businesses) feeds each new job's ``unit_km_saved``, as in a round (P7); the jobs are
+    explained in the engine's terms too (tier, equally near with room).
 
     :raises DomainError: as :func:`.allocation.allocate_batch`, and for offers that do not fit the
         orders (see :func:`_check`).
@@ -136,7 +143,9 @@ def plan_reoptimisation(
     keep: dict[tuple[int, int], int] = defaultdict(int)
     for o in offer_list:
         keep[(o.order_id, o.business_id)] += o.quantity
-    batch = allocate_batch(order_list, business_list, today, keep=keep)
+    batch = allocate_batch(
+        order_list, business_list, today, engine_unit_km=engine_unit_km, keep=keep, peers=True
+    )
     order_of = {o.id: o for o in order_list}
 
     def km(order_id: int, business_id: int) -> int:

@@ -21,6 +21,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, datetime
 
+from flask import current_app
 from sqlalchemy import exists, or_, select
 from sqlalchemy.orm import selectinload
 
@@ -32,6 +33,7 @@ from ..models import Business, Job, Kit, Order, User, business_kits
 from . import notifications as notify
 from . import notify_bulk
 from .common import audit, move_job, now, tally, today
+from .round_batch import engine_unit_km
 from .rounds import RoundOffer, lock_kit, order_to_match, write_offers, write_orders
 
 #: an order whose units may be placed again: not closed, not shipped
@@ -127,11 +129,17 @@ def _plan(day: date, lock: bool) -> tuple[Plan, dict[int, Order], dict[int, Job]
         )
         for b in shops.values()
     ]
+    # what the online engine would spend placing the same units one by one, oldest order first,
+    # on the same workshops: each new job's unit_km_saved (P7), as in a round
+    spent = engine_unit_km(
+        requests, matching.CandidatePool(businesses), day, current_app.config["MAX_SPLITS"] or None
+    )
     plan = plan_reoptimisation(
         requests,
         [Offer(j.id, j.order_id, j.business_id, j.quantity, j.due_date) for j in offers.values()],
         businesses,
         day,
+        engine_unit_km=spent,
     )
     return plan, {o.id: o for o in orders}, offers
 
