@@ -22,6 +22,12 @@ from markupsafe import Markup, escape
 _PERSIAN = re.compile("[\u0600-\u06ff\u0750-\u077f\ufb50-\ufdff\ufe70-\ufeff]")
 
 
+def persian_option(text: str) -> dict[str, str]:
+    """An ``<option>``'s attributes for typed text (a name): ``lang="fa"`` when it is written in
+    Persian letters (an option cannot hold a ``<bdi>``)."""
+    return {"lang": "fa"} if _PERSIAN.search(text) else {}
+
+
 def user_text(value: object) -> Markup | object:
     """``value`` in a ``<bdi>``, with ``lang="fa"`` when it is written in Persian letters; any
     non-text value (a number, None) is returned as it is."""

@@ -24,6 +24,7 @@ from ..services import batches, buyers, catalog
 from ..services.common import today
 from . import bp, i18n
 from .a11y import PageForm as FlaskForm  # Flask-WTF's, announcing a refused submit
+from .a11y import persian_option
 from .batch_csv import FIELDS, MAX_LINES, TEMPLATE_HEADERS, FileProblem, Sheet, decode, read, template
 from .common import role_required, user
 from .refusals import refusal_text
@@ -69,7 +70,11 @@ def verified_buyers() -> list[SelectChoice]:
     rows = db.session.scalars(
         select(User).where(User.role == "buyer", User.verified.is_(True)).order_by(User.name, User.id)
     )
-    return [SelectChoice(u.id, f"{u.name} — {u.organization or u.email}") for u in rows]
+    return [
+        SelectChoice(u.id, label, persian_option(label))
+        for u in rows
+        if (label := f"{u.name} — {u.organization or u.email}")
+    ]
 
 
 def upload_form() -> UploadForm:

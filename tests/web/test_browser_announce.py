@@ -160,3 +160,8 @@ def test_persian_names_addresses_and_notes_carry_lang_fa_on_english_pages(
     expect(web.locator("td bdi[lang=fa]", has_text="روستای نو")).to_have_count(1)
     web.goto(f"{site.url}/admin/orders")
     expect(web.locator("bdi[lang=fa]", has_text="شبکه بهداشت اهواز")).to_have_count(1)
+    # names in a list to choose from: an option cannot hold a <bdi>, so the option says its language
+    web.goto(f"{site.url}/admin/jobs")
+    expect(web.locator("select#business option[lang=fa]", has_text="کارگاه مهر بانوان")).to_have_count(1)
+    web.goto(f"{site.url}/orders/batch")
+    expect(web.locator("select#buyer_id option[lang=fa]", has_text="شبکه بهداشت اهواز")).to_have_count(1)

@@ -16,6 +16,7 @@ from ...models import Job
 from ...services import businesses, jobs, reassignment
 from ...services.common import today
 from .. import bp, i18n, province_name
+from ..a11y import persian_option
 from ..common import role_required, status_label, user
 from ..forms import JobFilterForm, ReassignForm
 from ..refusals import refusal_text
@@ -44,7 +45,7 @@ def admin_jobs() -> Any:
     form.status.choices = with_all(SelectChoice(s, status_label(s)) for s in states.JOB_STATUSES)
     workshops, _total = businesses.listing({}, 1, WORKSHOP_CHOICES_LIMIT)
     form.business.choices = with_all(
-        SelectChoice(str(b.id), f"{b.name} (#{i18n.local_digits(b.id)})")
+        SelectChoice(str(b.id), f"{b.name} (#{i18n.local_digits(b.id)})", persian_option(b.name))
         for b in sorted(workshops, key=lambda b: b.name)
     )
     filters = job_filters(form)
