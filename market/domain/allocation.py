@@ -18,7 +18,9 @@ requisition, a backlog, the waiting orders when capacity appears) is placed here
    chain per (province, kit), fed by their nodes: one arc per class and province, not per pool.
 3. **Solve.** OR-Tools' ``SimpleMinCostFlow.solve_max_flow_with_min_cost``: the most units any
    placement can make first, then the fewest unit-km among those (lexicographically: an
-   "unplaced" arc costing more than any distance would not be enough, see docs/allocation.md).
+   "unplaced" arc costing more than any distance would not be enough, see docs/allocation.md);
+   among those, each pool's utilization tranches (costs rising with utilization, all together
+   worth less than one unit-km) fill the least utilized pools first.
 4. **Jobs** (:mod:`.allocation_jobs`): each class's flow is shared among its orders, oldest first,
    with the fewest pieces; each pool's flow is split to its workshops in deadline order, within
    each one's own chain, whole pieces first, the least utilized first (P4), never below a

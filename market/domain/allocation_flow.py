@@ -12,32 +12,21 @@ import numpy as np
 from ortools.graph.python import min_cost_flow
 
 from . import geo
+from .allocation_pools import (
+    FAIRNESS_TRANCHES,
+    DemandKey,
+    Pool,
+    demand_key,
+    make_pools,
+    member_room,
+    tranche_capacities,
+)
 from .deadlines import production_deadline
-from .matching import Business, OrderToMatch, is_active
+from .matching import OrderToMatch
+
+__all__ = ["DemandKey", "Keep", "Network", "Piece", "Pool", "build_and_solve", "demand_key", "make_pools"]
 
 SOURCE, SINK = 0, 1
-
-#: (delivery province, kit, needed_by, declined_by): orders a flow cannot tell apart
-DemandKey = tuple[str, str, date, frozenset[int]]
-
-
-def demand_key(order: OrderToMatch) -> DemandKey:
-    return (order.delivery_province, order.kit, order.needed_by, order.declined_by)
-
-
-@dataclass
-class Pool:
-    """Active workshops of one province and kit set that the same orders of the batch declined."""
-
-    province: str
-    kits: frozenset[str]
-    members: list[Business]
-    #: orders of the batch that declined its members (empty for most pools)
-    declined: frozenset[int] = frozenset()
-    #: the pool's production deadlines, ascending, and each member's room by each of them
-    #: (``free_until`` before the batch: cumulative, non-decreasing along a row)
-    deadlines: list[date] = field(default_factory=list)
-    room: np.ndarray = field(default_factory=lambda: np.zeros((0, 0), dtype=np.int64))
 
 
 @dataclass(frozen=True, slots=True)
@@ -63,38 +52,6 @@ class Network:
     arcs: int
 
 
-def make_pools(businesses: Sequence[Business], orders: Sequence[OrderToMatch]) -> list[Pool]:
-    """Active workshops grouped by (province, kit set, orders of the batch that declined them).
-
-    Keying on the decliners keeps pooling exact under P8: an order either may use every member of
-    a pool or none of them.
-    """
-    declined: dict[int, set[int]] = defaultdict(set)
-    for o in orders:
-        for b in o.declined_by:
-            declined[b].add(o.id)
-    groups: dict[tuple[str, frozenset[str], frozenset[int]], list[Business]] = defaultdict(list)
-    for b in businesses:
-        if is_active(b) and b.kits:
-            groups[(b.province, b.kits, frozenset(declined.get(b.id, ())))].append(b)
-    ordered = sorted(groups.items(), key=lambda kv: min(b.id for b in kv[1]))
-    return [Pool(province, kits, members, declined) for (province, kits, declined), members in ordered]
-
-
-def member_room(pool: Pool, today: date) -> np.ndarray:
-    """Each member's room by each pool deadline: ``free_until`` with its open work fixed, which is
-    exactly the most new work due by that deadline that the capacity rule allows (computed in one
-    numpy step for members holding no work: ``floor(w * days / 7)``)."""
-    days = np.array([max(0, (d - today).days) for d in pool.deadlines], dtype=np.int64)
-    room = np.empty((len(pool.members), len(days)), dtype=np.int64)
-    for i, b in enumerate(pool.members):
-        if b.schedule.total_remaining:
-            room[i] = [b.schedule.free_until(d, today) for d in pool.deadlines]
-        else:
-            room[i] = b.weekly_capacity * days // 7
-    return room
-
-
 _CODES = tuple(geo.DISTANCE_KM)
 _INDEX = {code: i for i, code in enumerate(_CODES)}
 _KM = np.array([[geo.DISTANCE_KM[a][b] for b in _CODES] for a in _CODES], dtype=np.int64)
@@ -117,12 +74,17 @@ class _Demand:
         self.kit = np.array([self.kit_index[c[1]] for c in classes], dtype=np.int64)
         self.needed_by = np.array([c[2].toordinal() for c in classes], dtype=np.int64)
         self.declined = [(i, c[3]) for i, c in enumerate(classes) if c[3]]
+        self.classes = classes
         self.class_index = {c: i for i, c in enumerate(classes)}
         self.demand = np.array(demand, dtype=np.int64)
         self.total = int(self.demand.sum())
         self.today = today.toordinal()
         #: distances are multiplied by this so that keeping a unit held can be worth 1 (see Keep)
         self.scale = 1
+        #: what keeping one held unit is worth (more than the whole fairness term, see _tranches)
+        self.keep_unit = 1
+        #: utilization tranches per pool (1: no fairness term)
+        self.tranches = 1
         self.chunks: list[tuple[np.ndarray, ...]] = []
         self.arcs = 0
 
@@ -163,7 +125,16 @@ def _pool_chain(net: _Demand, pool: Pool, first_node: int, today: date) -> tuple
     count = len(deadlines)
     nodes = first_node + np.arange(count, dtype=np.int64)
     made = np.diff(pool.room.sum(axis=0), prepend=0)  # what the pool can add in each interval
-    net.add(np.full(count, SOURCE, dtype=np.int64), nodes, made, np.zeros(count, dtype=np.int64))
+    root = first_node + count
+    # the pool's root, fed through its utilization tranches (the k-th costing k per unit)
+    tranches = tranche_capacities(pool, net.tranches, today)
+    net.add(
+        np.full(len(tranches), SOURCE, dtype=np.int64),
+        np.full(len(tranches), root, dtype=np.int64),
+        tranches,
+        np.arange(len(tranches), dtype=np.int64),
+    )
+    net.add(np.full(count, root, dtype=np.int64), nodes, made, np.zeros(count, dtype=np.int64))
     net.chain(nodes)
     return served, nodes[deadline_index]
 
@@ -253,7 +224,8 @@ def _chain_pieces(
     ]
 
 
-def _solve(net: _Demand) -> min_cost_flow.SimpleMinCostFlow:
+def _solve(net: _Demand, strict: bool = True) -> min_cost_flow.SimpleMinCostFlow | None:
+    """The solved flow; None for costs out of range unless ``strict``."""
     tails, heads, capacities, costs = (np.concatenate(column) for column in zip(*net.chunks, strict=True))
     solver = min_cost_flow.SimpleMinCostFlow()
     solver.add_arcs_with_capacity_and_unit_cost(
@@ -263,6 +235,8 @@ def _solve(net: _Demand) -> min_cost_flow.SimpleMinCostFlow:
     solver.set_nodes_supplies(np.array([SOURCE, SINK], dtype=np.int32), supplies)
     # Max flow first, then min cost among max flows: exactly "most units, then fewest unit-km".
     status = solver.solve_max_flow_with_min_cost()
+    if status == solver.BAD_COST_RANGE and not strict:
+        return None
     if status != solver.OPTIMAL:
         raise RuntimeError(f"min-cost flow failed: {status}")
     return solver
@@ -320,7 +294,7 @@ def _reward_keeping(
         where = np.nonzero(arcs.classes == c)[0] if arcs is not None else []
         if len(where):
             i = int(where[0])
-            cost = net.scale * int(_KM[arcs.row, net.province[c]]) - 1
+            cost = net.scale * int(_KM[arcs.row, net.province[c]]) - net.keep_unit
             capacity = min(units, int(net.demand[c]))
             arc = net.add(arcs.tails[i : i + 1], np.array([2 + c]), np.array([capacity]), np.array([cost]))
             arcs.kept.append((arc, i))
@@ -336,7 +310,7 @@ def _class_arcs(net: _Demand, pools: list[Pool], today: date) -> tuple[dict[tupl
     for p, pool in enumerate(pools):
         first_node[p] = node
         served, nodes = _pool_chain(net, pool, node, today)
-        node += len(pool.deadlines)
+        node += len(pool.deadlines) + 1  # the chain and its root
         if pool.declined:  # its own arcs: the kit chains are for pools every order may use
             row = _INDEX[pool.province]
             first = net.to_classes(nodes, row, served)
@@ -353,26 +327,41 @@ def _class_arcs(net: _Demand, pools: list[Pool], today: date) -> tuple[dict[tupl
     return arcs_of, node
 
 
-def build_and_solve(
-    pools: list[Pool], orders: Sequence[OrderToMatch], today: date, keep: Keep | None = None
-) -> Network:
-    """Build every chain and class arc, place the most units at the fewest unit-km (and among
-    those keep the most units of ``keep`` where they are held), and read the flow back as pieces
-    per class (pool, its deadline index, units, distance)."""
+def _network(
+    pools: list[Pool], orders: Sequence[OrderToMatch], today: date, keep: Keep | None, tranches: int
+) -> tuple[_Demand, dict[tuple, _ClassArcs], int, min_cost_flow.SimpleMinCostFlow | None]:
+    """Build and solve the network with ``tranches`` per pool; no solver if its costs do not fit
+    in int64 (OR-Tools multiplies them by the number of nodes as it scales them)."""
     by_class: dict[DemandKey, int] = defaultdict(int)
     for o in orders:
         by_class[demand_key(o)] += o.quantity
     classes = sorted(by_class, key=lambda c: (c[0], c[1], c[2], sorted(c[3])))
     net = _Demand(classes, [by_class[c] for c in classes], today)
-    if keep:
-        net.scale = sum(keep.values()) + 1
+    net.tranches = tranches
+    net.keep_unit = (tranches - 1) * net.total + 1
+    net.scale = (sum(keep.values()) + 1 if keep else 1) * net.keep_unit
+    if tranches > 1 and net.scale * int(_KM.max()) * (net.total + 1) >= 2**62:
+        return net, {}, 0, None
     arcs_of, nodes = _class_arcs(net, pools, today)
     if keep:
         _reward_keeping(net, keep, orders, pools, arcs_of)
     count = len(classes)
     zeros = np.zeros(count, dtype=np.int64)
     net.add(2 + np.arange(count, dtype=np.int64), np.full(count, SINK, dtype=np.int64), net.demand, zeros)
-    solver = _solve(net)
+    return net, arcs_of, nodes, _solve(net, strict=tranches == 1)
+
+
+def build_and_solve(
+    pools: list[Pool], orders: Sequence[OrderToMatch], today: date, keep: Keep | None = None
+) -> Network:
+    """Build every chain and class arc, place the most units at the fewest unit-km (and among
+    those keep the most units of ``keep`` where they are held, and among those fill the least
+    utilized pools first), and read the flow back as pieces per class (pool, its deadline index,
+    units, distance)."""
+    net, arcs_of, nodes, solver = _network(pools, orders, today, keep, FAIRNESS_TRANCHES)
+    if solver is None:  # the fairness term does not fit in int64 costs: solve without it
+        net, arcs_of, nodes, solver = _network(pools, orders, today, keep, 1)
+    assert solver is not None
     pieces: dict[int, list[Piece]] = defaultdict(list)
     for arcs in sorted(arcs_of.values(), key=lambda a: a.first):
         out = arcs.flows(solver)
@@ -385,4 +374,4 @@ def build_and_solve(
             for c, piece in _chain_pieces(solver, arcs.chain, out, km):
                 pieces[c].append(piece)
     unit_km = sum(piece.units * piece.distance_km for found in pieces.values() for piece in found)
-    return Network(pools, classes, pieces, solver.maximum_flow(), unit_km, nodes, net.arcs)
+    return Network(pools, net.classes, pieces, solver.maximum_flow(), unit_km, nodes, net.arcs)

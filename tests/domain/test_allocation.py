@@ -211,15 +211,33 @@ def test_batch_saves_what_the_order_by_order_engine_spends():
 
 def test_work_made_early_serves_a_later_deadline_and_open_work_is_fixed():
     """A workshop making 10 a day holds 30 due on day 5: by day 5 it has room for 20 more, by day
-    10 for 70. Orders due on days 6 and 11 (1 transit day) get 20 and 50 of it; the rest is unplaced."""
+    10 for 70. Orders due on days 6 and 11 (1 transit day) get all 70 of it, the first at most 20
+    (which split of the 70 is a tie in units and unit-km); the rest is unplaced."""
     b = Business(1, "tehran", 70, BOTH, jobs=(Commitment(30, TODAY + timedelta(days=5)),))
     os = [
         OrderToMatch(1, KITS[0], 40, "tehran", TODAY + timedelta(days=6)),
         OrderToMatch(2, KITS[1], 60, "tehran", TODAY + timedelta(days=11)),
     ]
     result = allocate_batch(os, [b], TODAY)
-    assert [(o.allocated, o.unallocated) for o in result.orders] == [(20, 20), (50, 10)]
+    first, second = result.orders
+    assert first.allocated <= 20 and first.allocated + second.allocated == 70
+    assert result.units_placed + sum(o.unallocated for o in result.orders) == 100
     check_batch(os, [b], result, TODAY)
+
+
+@pytest.mark.parametrize("busy", [1, 2])
+def test_among_equal_placements_the_least_utilized_pool_is_filled_first(busy):
+    """Two equally near pools (one kit set each) can serve an order: with units and unit-km tied,
+    the fairness term sends it to the pool that is less utilized, whichever of the two that is."""
+    held = (Commitment(100, TODAY + timedelta(days=20)),)
+    bs = [
+        Business(1, "tehran", 70, frozenset(KITS[:1]), jobs=held if busy == 1 else ()),
+        Business(2, "tehran", 70, BOTH, jobs=held if busy == 2 else ()),
+    ]
+    os = [OrderToMatch(1, KITS[0], 30, "tehran", TODAY + timedelta(days=10))]
+    result = allocate_batch(os, bs, TODAY)
+    assert [(j.business_id, j.quantity) for j in result.jobs] == [(3 - busy, 30)]
+    check_batch(os, bs, result, TODAY)
 
 
 def test_shares_go_to_the_least_utilized_workshop_that_can_take_them_whole():
