@@ -346,3 +346,20 @@ def test_the_workshop_holding_units_keeps_them_before_a_less_utilized_one_gets_t
     os = [OrderToMatch(1, KITS[0], 30, "tehran", needed_by)]
     result = allocate_batch(os, [busy, idle], TODAY, keep={(1, 1): 30})
     assert [(j.business_id, j.quantity) for j in result.jobs] == [(1, 30)]
+
+
+def test_costs_too_wide_for_int64_with_the_fairness_term_fall_back_to_the_solve_without_it():
+    """Held units (``keep``) multiply the distances' scale: with 10¹² of them the fairness term
+    cannot fit in int64 costs, and the batch is solved without it: the same jobs as with none."""
+    from market.domain import allocation_flow
+
+    bs = [Business(1, "tehran", 70, BOTH), Business(2, "qom", 70, BOTH)]
+    os = [OrderToMatch(1, KITS[0], 80, "tehran", TODAY + timedelta(days=10))]
+    keep = {(1, 2): 10**12}
+    wide = allocate_batch(os, bs, TODAY, keep=keep)
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(allocation_flow, "FAIRNESS_TRANCHES", 1)
+        plain = allocate_batch(os, bs, TODAY, keep=keep)
+    assert wide.jobs == plain.jobs and wide.units_placed == wide.flow_units == 80
+    assert wide.flow_unit_km == plain.flow_unit_km
+    check_batch(os, bs, wide, TODAY)
