@@ -12,64 +12,20 @@ from datetime import date
 from typing import Any
 
 from flask import current_app
-from sqlalchemy import Select, select
 
 from ..domain import deadlines, states
 from ..domain import quote as pure
-from ..domain.capacity import Commitment
 from ..domain.matching import Business as Candidate
-from ..extensions import db
-from ..models import Business, Job, Order, business_kits
+from ..models import Order
+from .candidates import kit_candidates
 from .common import tally, today
 from .orders import checked_kit
-
-#: what the engine needs of a candidate workshop, in :class:`Candidate`'s order
-CANDIDATE_COLUMNS = (
-    Business.id,
-    Business.province,
-    Business.weekly_capacity,
-    Business.min_lot,
-    Business.status,
-    Business.paused,
-)
-
-
-def candidate_rows(kit_id: int) -> Select[Any]:
-    """The workshops that may make the kit (approved, not paused, with capacity), ascending id:
-    the query a matching round locks (``with_for_update``) and a quote reads as it is."""
-    return (
-        select(*CANDIDATE_COLUMNS)
-        .join(business_kits, business_kits.c.business_id == Business.id)
-        .where(
-            business_kits.c.kit_id == kit_id,
-            Business.status == states.APPROVED,
-            Business.paused.is_(False),
-            Business.weekly_capacity > 0,
-        )
-        .order_by(Business.id)
-    )
 
 
 def candidates(kit_id: int, kit_code: str) -> list[Candidate]:
     """The kit's candidate workshops with their open work, as the engine sees them; read without
-    locks."""
-    rows = db.session.execute(candidate_rows(kit_id)).all()
-    work: dict[int, list[Commitment]] = {r.id: [] for r in rows}
-    if work:
-        open_jobs = db.session.execute(
-            select(Job.business_id, Job.quantity, Job.units_done, Job.due_date).where(
-                Job.business_id.in_(list(work)), Job.status.in_(states.OPEN_JOB_STATUSES)
-            )
-        )
-        for business_id, quantity, done, due in open_jobs:
-            work[business_id].append(Commitment(max(0, quantity - done), due))
-    codes = frozenset({kit_code})
-    return [
-        Candidate(
-            r.id, r.province, r.weekly_capacity, codes, r.min_lot, r.status, r.paused, tuple(work[r.id])
-        )
-        for r in rows
-    ]
+    locks (the query a round reads under locks: :func:`.candidates.kit_candidates`)."""
+    return kit_candidates(kit_id, kit_code, lock=False)
 
 
 def max_splits() -> int | None:

@@ -37,8 +37,9 @@ from ..domain.allocation import BatchJob
 from ..domain.capacity import Commitment
 from ..domain.errors import DomainError
 from ..extensions import db
-from ..models import AuditEntry, Business, Job, JobEvent, Kit, Order, business_kits
+from ..models import AuditEntry, Business, Job, JobEvent, Kit, Order
 from . import notify_bulk
+from .candidates import kit_candidates
 from .common import locked, now, tally, today
 from .round_batch import allocate_round
 
@@ -103,48 +104,8 @@ def declined_by(order: Order) -> frozenset[int]:
 
 
 def candidate_pool(kit: Kit) -> matching.CandidatePool:
-    """The kit's candidates, locked in ascending id, with their open work loaded once, as the
-    engine sees them (read as plain rows: a round needs no business objects)."""
-    rows = db.session.execute(
-        select(
-            Business.id,
-            Business.province,
-            Business.weekly_capacity,
-            Business.min_lot,
-            Business.status,
-            Business.paused,
-        )
-        .join(business_kits, business_kits.c.business_id == Business.id)
-        .where(
-            business_kits.c.kit_id == kit.id,
-            Business.status == states.APPROVED,
-            Business.paused.is_(False),
-            Business.weekly_capacity > 0,
-        )
-        .order_by(Business.id)
-        .with_for_update(of=Business)
-    ).all()
-    work = _open_work_of_kit(kit.id)
-    codes = frozenset({kit.code})
-    return matching.CandidatePool(
-        matching.Business(
-            r.id, r.province, r.weekly_capacity, codes, r.min_lot, r.status, r.paused, work.get(r.id, ())
-        )
-        for r in rows
-    )
-
-
-def _open_work_of_kit(kit_id: int) -> dict[int, tuple[Commitment, ...]]:
-    """Open work of every business that makes the kit (one join, not a list of ids)."""
-    rows = db.session.execute(
-        select(Job.business_id, Job.quantity, Job.units_done, Job.due_date)
-        .join(business_kits, business_kits.c.business_id == Job.business_id)
-        .where(business_kits.c.kit_id == kit_id, Job.status.in_(states.OPEN_JOB_STATUSES))
-    )
-    out: dict[int, list[Commitment]] = {}
-    for business_id, quantity, done, due in rows:
-        out.setdefault(business_id, []).append(Commitment(max(0, quantity - done), due))
-    return {b: tuple(c) for b, c in out.items()}
+    """The kit's candidates, locked in ascending id, with their open work loaded once."""
+    return matching.CandidatePool(kit_candidates(kit.id, kit.code, lock=True))
 
 
 def lock_round_orders(kit_id: int, *, waiting: bool, after_id: int, day: date) -> list[Order]:
