@@ -57,7 +57,7 @@ from market.extensions import db  # noqa: E402
 from market.models import Business, Kit, Order, User, business_kits  # noqa: E402
 from market.services import accounts, orders  # noqa: E402
 from market.services.common import today  # noqa: E402
-from market.tasks import queue  # noqa: E402
+from market.tasks import queue, queues  # noqa: E402
 
 DATABASE = os.environ.get("BENCH_DATABASE_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/market_bench")
 REDIS = os.environ.get("BENCH_REDIS_URL", "redis://127.0.0.1:6379/13")
@@ -133,7 +133,8 @@ def setup(app: Flask, workshops: int, seed: int) -> int:
     market = generate(seed, workshops, 1)
     with app.app_context():
         upgrade(directory=str(ROOT / "migrations"))
-        queue().empty()
+        for q in queues():
+            q.empty()
         kit_ids = {k.code: k.id for k in db.session.scalars(select(Kit))}
         moment = datetime.now(UTC)
         owners = [
@@ -259,7 +260,8 @@ def unmatch(app: Flask) -> list[int]:
         )
         kit_ids = list(db.session.scalars(select(Order.kit_id).distinct()))
         db.session.commit()
-        queue().empty()
+        for q in queues():
+            q.empty()
         redis = queue().connection
         for key in redis.scan_iter(f"market:{QUEUE}:queued:*"):
             redis.delete(key)

@@ -149,15 +149,16 @@ class MarketCollector(Collector):
         )
 
     def _queue(self) -> Iterator[Metric]:
-        from .tasks import queue
+        from .tasks import queues
 
         up = GaugeMetricFamily("market_queue_up", "1 if the job queue answers (or jobs run inline), else 0")
         try:
             fields = _histogram_fields()
             length = failed = None
             if current_app.config["JOBS_MODE"] == "rq":
-                q = queue()
-                length, failed = q.count, FailedJobRegistry(queue=q).count
+                listened = queues()
+                length = sum(q.count for q in listened)
+                failed = sum(FailedJobRegistry(queue=q).count for q in listened)
         except RedisError:
             up.add_metric([], 0)
             yield up
@@ -165,8 +166,12 @@ class MarketCollector(Collector):
         up.add_metric([], 1)
         yield up
         if length is not None:
-            yield GaugeMetricFamily("market_queue_jobs", "Jobs waiting in the queue", value=length)
-            yield GaugeMetricFamily("market_failed_jobs", "Jobs in the queue's failed registry", value=failed)
+            yield GaugeMetricFamily(
+                "market_queue_jobs", "Jobs waiting in the queues (matching and deliveries)", value=length
+            )
+            yield GaugeMetricFamily(
+                "market_failed_jobs", "Jobs in the queues' failed registries", value=failed
+            )
         yield _histogram(fields)
 
 

@@ -23,6 +23,11 @@ COALESCED = frozenset({"workers.jobs.match_kit", "workers.jobs.rematch_waiting"}
 #: how long the "already queued" mark lives if its job is lost before it starts (the sweep, which
 #: never coalesces, covers the meantime)
 COALESCE_TTL_SECONDS = 300
+#: jobs that tell people of what happened (the outbox's delivery): they go on a second queue, which
+#: workers take from only when the first is empty, so a matching round never waits behind them
+LATER = frozenset({"workers.jobs.deliver_outbox", "workers.jobs.deliver_notifications"})
+#: the second queue's name is the first's with this ending
+LATER_SUFFIX = "-later"
 
 
 def redis_connection() -> Redis:
@@ -35,8 +40,17 @@ def redis_connection() -> Redis:
     return conn
 
 
-def queue() -> Queue:
-    return Queue(current_app.config["RQ_QUEUE"], connection=redis_connection())
+def queue(*, later: bool = False) -> Queue:
+    """The queue of matching, sweeps and everything else, or with ``later`` the queue of the
+    jobs in :data:`LATER` (see :func:`queues`)."""
+    name = current_app.config["RQ_QUEUE"] + (LATER_SUFFIX if later else "")
+    return Queue(name, connection=redis_connection())
+
+
+def queues() -> list[Queue]:
+    """What a worker listens to, in order: RQ takes a job from the second queue only when the first
+    is empty, so the deliveries a round's notifications cause never delay the next round."""
+    return [queue(), queue(later=True)]
 
 
 def claim_once(name: str, seconds: int) -> bool:
@@ -90,7 +104,7 @@ def enqueue(path: str, *args: Any, job_id: str | None = None, coalesce: bool | N
             _mark(path, args), job_id or "1", nx=True, ex=COALESCE_TTL_SECONDS
         ):
             return True  # a copy is queued and has not started
-        queue().enqueue(
+        queue(later=path in LATER).enqueue(
             path, *args, job_id=job_id, job_timeout=JOB_TIMEOUT_SECONDS, result_ttl=300, failure_ttl=24 * 3600
         )
     except RedisError:

@@ -219,9 +219,10 @@ def app(backend: str, clock: Clock, tmp_path: Path, request: pytest.FixtureReque
     if backend == "postgresql":
         reset_postgres(app)
         with app.app_context():
-            from market.tasks import queue
+            from market.tasks import queues
 
-            queue().empty()
+            for q in queues():
+                q.empty()
     yield app
     settle_app(app)
     with app.app_context():
@@ -236,16 +237,19 @@ def settle_app(app: Flask) -> None:
     with app.app_context():
         from rq.registry import StartedJobRegistry
 
-        from market.tasks import queue
+        from market.tasks import queues
 
-        q = queue()
-        registry = StartedJobRegistry(queue=q)
+        listened = queues()
 
         def idle() -> bool:
-            # RQ moves a job from the queue to an intermediate list, then to the started registry:
-            # all three must be empty
-            moving = q.connection.llen(q.intermediate_queue_key)
-            return q.count == 0 and moving == 0 and registry.count == 0
+            # RQ moves a job from a queue to an intermediate list, then to the started registry:
+            # all three must be empty, for matching's queue and the deliveries' alike
+            return all(
+                q.count == 0
+                and q.connection.llen(q.intermediate_queue_key) == 0
+                and StartedJobRegistry(queue=q).count == 0
+                for q in listened
+            )
 
         # twice, a beat apart: a job moves from the queue to the started registry in two steps
         for _ in range(2):

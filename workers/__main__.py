@@ -21,7 +21,7 @@ import time
 from flask import Flask
 from redis.exceptions import RedisError
 
-from market.tasks import queue, redis_connection
+from market.tasks import queues, redis_connection
 
 from .jobs import worker_app
 from .riding import (
@@ -91,12 +91,12 @@ def work_once(app: Flask, args: argparse.Namespace, run: int, interval: int, bac
     quit (a signal, or a burst that emptied the queue), else why the loop ended."""
     with app.app_context():
         connection = redis_connection()
-        queues = [queue()]
+        listened = queues()  # matching first; deliveries only when no matching job waits
     wait_for_redis(connection, backoff)
     worker_class = RidingWorker if args.fork else RidingSimpleWorker
     name = args.name if run == 0 or not args.name else f"{args.name}-{run}"
     worker = worker_class(
-        queues,
+        listened,
         connection=connection,
         name=name,
         # wake from waiting for a job once an interval, so RQ's upkeep (and the watchdog) runs

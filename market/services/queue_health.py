@@ -23,7 +23,7 @@ class QueueReport:
     """How the background work is doing: ``state`` is "inline", "ok" or "unavailable"."""
 
     state: str
-    length: int | None  # jobs waiting in the RQ queue (None inline, or when Redis is unreachable)
+    length: int | None  # jobs waiting in the RQ queues (None inline, or when Redis is unreachable)
     stale_pending: int  # orders `pending` for longer than PENDING_GRACE_SECONDS: the sweep's backlog
     grace_seconds: int
     # seconds since the last sweep finished (/metrics' market_sweep_age_seconds); None: never
@@ -46,7 +46,7 @@ def queue_report() -> QueueReport:
     try:
         state = tasks.queue_health()
         if state == "ok":
-            length = tasks.queue().count
+            length = sum(q.count for q in tasks.queues())
     except RedisError:
         state = "unavailable"
     from .sweeps import seconds_since_sweep

@@ -28,6 +28,7 @@ import pytest
 from flask import Flask
 from redis import Redis
 from redis.exceptions import RedisError
+from rq import Queue
 from rq.registry import (
     CanceledJobRegistry,
     DeferredJobRegistry,
@@ -46,7 +47,7 @@ from market.domain.capacity import Commitment, Schedule
 from market.extensions import db
 from market.models import Business, Job, Order
 from market.services.common import today
-from market.tasks import queue
+from market.tasks import queues
 
 from ..conftest import base_config, reset_postgres, worker_env
 from ..support import (
@@ -192,24 +193,28 @@ def drop_queue(app: Flask) -> None:
     Done by key: RQ 2 cannot ``remove`` from a StartedJobRegistry, where a killed worker's job stays.
     """
     with app.app_context():
-        q = queue()
-        registries = [
-            cls(queue=q)
-            for cls in (
-                StartedJobRegistry,
-                FinishedJobRegistry,
-                FailedJobRegistry,
-                DeferredJobRegistry,
-                ScheduledJobRegistry,
-                CanceledJobRegistry,
-            )
-        ]
-        job_ids = set(q.get_job_ids())
-        for registry in registries:
-            job_ids.update(registry.get_job_ids(cleanup=False))
-        keys = [f"rq:{kind}:{job_id}" for job_id in job_ids for kind in ("job", "results", "executions")]
-        q.connection.delete(*keys, *(r.key for r in registries), WORKERS_BY_QUEUE_KEY % q.name)
-        q.delete(delete_jobs=False)
+        for q in queues():
+            _drop(q)
+
+
+def _drop(q: Queue) -> None:
+    registries = [
+        cls(queue=q)
+        for cls in (
+            StartedJobRegistry,
+            FinishedJobRegistry,
+            FailedJobRegistry,
+            DeferredJobRegistry,
+            ScheduledJobRegistry,
+            CanceledJobRegistry,
+        )
+    ]
+    job_ids = set(q.get_job_ids())
+    for registry in registries:
+        job_ids.update(registry.get_job_ids(cleanup=False))
+    keys = [f"rq:{kind}:{job_id}" for job_id in job_ids for kind in ("job", "results", "executions")]
+    q.connection.delete(*keys, *(r.key for r in registries), WORKERS_BY_QUEUE_KEY % q.name)
+    q.delete(delete_jobs=False)
 
 
 @pytest.fixture
@@ -259,7 +264,8 @@ def market(pg_app: Flask) -> ApiClient:
 
 def empty_queue(app: Flask) -> None:
     with app.app_context():
-        queue().empty()
+        for q in queues():
+            q.empty()
 
 
 def free_port() -> int:
