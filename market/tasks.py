@@ -9,12 +9,14 @@ says what is waiting, and the periodic sweep finds it.
 from __future__ import annotations
 
 import importlib
+from datetime import timedelta
 from typing import Any
 
 from flask import current_app
 from redis import Redis
 from redis.exceptions import RedisError
 from rq import Queue
+from rq.registry import StartedJobRegistry
 
 JOB_TIMEOUT_SECONDS = 120
 #: jobs of which one queued copy is enough: a nudge for one that is queued and not yet started is
@@ -113,19 +115,37 @@ def enqueue(path: str, *args: Any, job_id: str | None = None, coalesce: bool | N
     return True
 
 
-def enqueue_once(path: str, key: str, ttl_seconds: int = 300) -> bool:
-    """Queue the job at ``path`` unless one queued under ``key`` has not started yet (the job calls
-    :func:`release` with the same key first thing). A nudge costs one Redis SET when a job is
-    already waiting. Inline, the job runs at once. Says whether a job was queued or run.
+def enqueue_once(path: str, key: str, ttl_seconds: int = 300, *args: Any, delay_seconds: float = 0) -> bool:
+    """Queue the job at ``path`` (with ``args``) unless one queued under ``key`` has not started yet
+    (the job calls :func:`release` with the same key first thing). A nudge costs one Redis SET when
+    a job is already waiting. With ``delay_seconds``, RQ's scheduler (every worker runs one) queues
+    it that much later. Inline, the job runs at once. Says whether a job was queued or run.
     """
     if current_app.config["JOBS_MODE"] == "inline":
-        return enqueue(path)
+        return enqueue(path, *args)
     try:
         fresh = redis_connection().set(f"{current_app.config['RQ_QUEUE']}:{key}", 1, nx=True, ex=ttl_seconds)
+        if fresh and delay_seconds > 0:
+            queue(later=path in LATER).enqueue_in(
+                timedelta(seconds=delay_seconds), path, *args, job_timeout=JOB_TIMEOUT_SECONDS, result_ttl=300
+            )
+            return True
     except RedisError:
         current_app.logger.warning("queue unreachable: %s left for the sweep", path)
         return False
-    return enqueue(path) if fresh else False
+    return enqueue(path, *args) if fresh else False
+
+
+def matching_busy() -> bool:
+    """Whether a job of the first queue (matching, sweeps) is waiting or running now; False when
+    Redis cannot say."""
+    if current_app.config["JOBS_MODE"] == "inline":
+        return False
+    try:
+        first = queue()
+        return first.count > 0 or StartedJobRegistry(queue=first).get_job_count(cleanup=False) > 0
+    except RedisError:
+        return False
 
 
 def release(key: str) -> None:

@@ -93,11 +93,12 @@ def sweep() -> Any:
     return report.__dict__
 
 
-def deliver_outbox() -> dict[str, int]:
-    """Fan out and send every notification not yet fanned out (nudged after commits)."""
+def deliver_outbox(deferred: int = 0) -> dict[str, int]:
+    """Fan out and send the notifications not yet fanned out (nudged after commits; ``deferred``:
+    how many times in a row it has stepped aside for a matching round)."""
     from market.services import deliveries
 
-    return _run(deliveries.drain)
+    return _run(deliveries.drain, deferred)
 
 
 def deliver_notifications(delivery_ids: list[int]) -> dict[str, int]:

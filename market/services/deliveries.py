@@ -19,7 +19,7 @@ from sqlalchemy.orm import joinedload
 from .. import channels
 from ..extensions import db
 from ..models import Delivery, Notification, User
-from ..tasks import enqueue_once, release
+from ..tasks import enqueue_once, matching_busy, release
 from . import digests, outbox
 from . import notification_texts as texts
 from .common import now
@@ -29,6 +29,9 @@ MAX_BACKOFF = timedelta(hours=1)
 #: batches of :data:`outbox.BATCH` notifications one delivery job fans out before it hands the rest
 #: to a fresh job (the scaled mode; see :func:`drain`)
 DRAIN_BATCHES = 5
+#: how long a delivery job steps aside for a running matching round, and how many times in a row
+YIELD_PAUSE_SECONDS = 1.0
+MAX_YIELDS = 10
 
 
 class DeliveryFailed(RuntimeError):
@@ -219,12 +222,17 @@ def deliver_all(notification_ids: list[int]) -> dict[str, int]:
     return outcomes
 
 
-def drain() -> dict[str, int]:
+def drain(deferred: int = 0) -> dict[str, int]:
     """Fan out and send the notifications not fanned out yet, oldest first, in batches: all of them
     in the embedded mode; in the scaled mode at most :data:`DRAIN_BATCHES` batches, then a fresh
     job is queued for the rest. A job stays short, so a worker turns to a matching round queued
     meanwhile (RQ takes from the deliveries' queue only when matching's is empty) and stops soon
     when told to.
+
+    Deliveries also give way to a round that is running (the scaled mode): while one is, the job
+    comes back :data:`YIELD_PAUSE_SECONDS` later, at most :data:`MAX_YIELDS` times in a row
+    (``deferred`` counts them), so on a small machine a round keeps the processor and the database
+    to itself and a notification waits a few seconds at most.
 
     :raises DeliveryFailed: after all were tried, if a send failed (each failed one is rescheduled).
     """
@@ -244,6 +252,9 @@ def drain() -> dict[str, int]:
         )
         db.session.rollback()
         if not ids:
+            break
+        if not inline and deferred < MAX_YIELDS and matching_busy():
+            enqueue_once(outbox.DRAIN, outbox.NUDGE_KEY, 300, deferred + 1, delay_seconds=YIELD_PAUSE_SECONDS)
             break
         batches += 1
         try:

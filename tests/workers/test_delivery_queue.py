@@ -6,11 +6,12 @@ queues a fresh job for the rest, so a worker is never tied up for long by a larg
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable
 
 from flask import Flask
 from rq.job import Job as RqJob
-from rq.registry import FinishedJobRegistry
+from rq.registry import FinishedJobRegistry, StartedJobRegistry
 from sqlalchemy import func, insert, select
 
 from market.extensions import db
@@ -18,6 +19,7 @@ from market.models import Delivery, Notification, User
 from market.services import deliveries, outbox
 from market.tasks import LATER, enqueue, queue, queues
 
+from ..support import wait_for
 from .conftest import NEEDS_SERVICES, Workers, api_for, post_order
 
 pytestmark = NEEDS_SERVICES
@@ -31,6 +33,14 @@ def finished(app: Flask) -> list[RqJob]:
             ids = FinishedJobRegistry(queue=q).get_job_ids()
             jobs += [j for j in RqJob.fetch_many(ids, connection=q.connection) if j is not None]
     return sorted(jobs, key=lambda j: j.started_at)
+
+
+def add_notes(app: Flask, user_id: int, count: int) -> None:
+    """``count`` notifications for the user, written as a change's transaction writes them."""
+    moment = app.config["CLOCK"]()
+    row = {"user_id": user_id, "kind": "queue_unhealthy", "params": {}, "created_at": moment}
+    db.session.execute(insert(Notification), [dict(row) for _ in range(count)])
+    db.session.commit()
 
 
 def test_a_queued_round_goes_before_the_deliveries_queued_ahead_of_it(
@@ -69,15 +79,7 @@ def test_a_large_outbox_is_drained_by_several_short_jobs_and_every_email_goes_on
     many = outbox.BATCH * deliveries.DRAIN_BATCHES * 2 + 37  # three jobs' worth
     with app.app_context():
         user_id = db.session.scalar(select(User.id).where(User.email == admin.email))
-        moment = app.config["CLOCK"]()
-        db.session.execute(
-            insert(Notification),
-            [
-                {"user_id": user_id, "kind": "queue_unhealthy", "params": {}, "created_at": moment}
-                for _ in range(many)
-            ],
-        )
-        db.session.commit()
+        add_notes(app, user_id, many)
         for q in queues():
             q.empty()
         enqueue(outbox.DRAIN)
@@ -95,3 +97,45 @@ def test_a_large_outbox_is_drained_by_several_short_jobs_and_every_email_goes_on
     assert unfanned == 0 and total - many < outbox.BATCH  # the admin's own few, if any
     assert len(sent) == total and {(c, s) for _, c, s in sent} == {("email", "sent")}
     assert len({n for n, _, _ in sent}) == total  # one email per notification, none twice
+
+
+def test_deliveries_step_aside_while_a_round_runs_and_go_when_it_ends_or_after_ten_tries(
+    make_app: Callable[..., Flask], workers: Workers
+) -> None:
+    app = make_app()
+    admin = api_for(app).admin()
+    with app.app_context():
+        user_id = db.session.scalar(select(User.id).where(User.email == admin.email))
+        add_notes(app, user_id, 1)
+        for q in queues():
+            q.empty()
+        running = StartedJobRegistry(queue=queue())
+        running.connection.zadd(running.key, {"a-round:running": time.time() + 600})  # as RQ marks one
+        enqueue(outbox.DRAIN)
+
+    def unsent() -> int:
+        """Notifications without a sent email (the admin hears by email)."""
+        with app.app_context():
+            sent = select(Delivery.notification_id).where(Delivery.status == "sent")
+            n = db.session.scalar(select(func.count()).where(Notification.id.not_in(sent)))
+            db.session.rollback()
+            return int(n or 0)
+
+    def stepped_aside() -> bool:
+        return any(j.args == (2,) for j in finished(app) if j.func_name == outbox.DRAIN)
+
+    began = time.monotonic()
+    workers.start(1, "--no-sweep")
+    wait_for(stepped_aside, timeout=30, what="the delivery job to step aside twice")
+    assert unsent() > 0, "delivered while a round ran"
+
+    wait_for(lambda: unsent() == 0, timeout=60, what="delivery after the last try")  # the round never ends
+    waited = time.monotonic() - began
+    assert waited >= deliveries.MAX_YIELDS * deliveries.YIELD_PAUSE_SECONDS * 0.8, waited
+    with app.app_context():
+        running.connection.zrem(running.key, "a-round:running")
+        add_notes(app, user_id, 1)
+        enqueue(outbox.DRAIN)
+    began = time.monotonic()
+    wait_for(lambda: unsent() == 0, timeout=10, what="delivery with no round running")
+    assert time.monotonic() - began < deliveries.YIELD_PAUSE_SECONDS * 3
