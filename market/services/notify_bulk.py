@@ -24,7 +24,7 @@ from sqlalchemy import insert, select, text
 
 from ..domain.matching import Business as Candidate
 from ..extensions import db
-from ..models import Business, Kit, Notification, Order
+from ..models import Business, Kit, Notification, Order, business_kits
 from . import outbox
 from . import quote as quotes
 
@@ -78,14 +78,17 @@ def _offer_params(o: NewOffer, kit: Kit) -> dict[str, Any]:
     }
 
 
-def _shops(ids: set[int]) -> dict[int, tuple[int, str]]:
-    """Owner and province of each offered workshop (one read; the round holds their rows locked)."""
+def _shops(kit_id: int, ids: set[int]) -> dict[int, tuple[int, str]]:
+    """Owner and province of each offered workshop. Read for every workshop of the kit by a join
+    (the round holds their rows locked): cheaper than naming hundreds of ids in an IN list."""
     if not ids:
         return {}
     rows = db.session.execute(
-        select(Business.id, Business.owner_id, Business.province).where(Business.id.in_(ids))
+        select(Business.id, Business.owner_id, Business.province)
+        .join(business_kits, business_kits.c.business_id == Business.id)
+        .where(business_kits.c.kit_id == kit_id)
     )
-    return {i: (owner, province) for i, owner, province in rows}
+    return {i: (owner, province) for i, owner, province in rows if i in ids}
 
 
 def round_rows(
@@ -93,7 +96,7 @@ def round_rows(
 ) -> list[dict[str, Any]]:
     """The round's notification rows, order by order in the round's order (each order's offers,
     then its "matched", then its "waiting"), as the one-at-a-time path added them."""
-    shops = _shops({o.business_id for o in offers})
+    shops = _shops(kit.id, {o.business_id for o in offers})
     by_order: dict[int, list[NewOffer]] = {}
     for o in offers:
         by_order.setdefault(o.order.id, []).append(o)
@@ -147,7 +150,14 @@ def _stored(value: object) -> str:
 def _insert(rows: list[dict[str, Any]]) -> None:
     """The rows into ``notifications``, in the current transaction."""
     if db.session.connection().dialect.name == "postgresql":
-        db.session.execute(_INSERT_FROM_JSON, {"rows": json.dumps(rows, default=_stored)})
+        seen: dict[int, str] = {}  # the rows share one moment: write it once
+
+        def stored(value: object) -> str:
+            if (text_ := seen.get(id(value))) is None:
+                text_ = seen[id(value)] = _stored(value)
+            return text_
+
+        db.session.execute(_INSERT_FROM_JSON, {"rows": json.dumps(rows, default=stored)})
     else:
         db.session.execute(insert(Notification), rows)
 
