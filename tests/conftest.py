@@ -235,16 +235,18 @@ def settle_app(app: Flask) -> None:
     if app.config["JOBS_MODE"] != "rq":
         return
     with app.app_context():
-        from rq.registry import StartedJobRegistry
+        from rq.registry import ScheduledJobRegistry, StartedJobRegistry
 
-        from market.tasks import queues
+        from market.tasks import queue, queues
 
         listened = queues()
+        later = ScheduledJobRegistry(queue=queue(later=True))
 
         def idle() -> bool:
             # RQ moves a job from a queue to an intermediate list, then to the started registry:
-            # all three must be empty, for matching's queue and the deliveries' alike
-            return all(
+            # all three must be empty, for matching's queue and the deliveries' alike; and no
+            # delivery job may be waiting to come back (it steps aside while a round runs)
+            return later.count == 0 and all(
                 q.count == 0
                 and q.connection.llen(q.intermediate_queue_key) == 0
                 and StartedJobRegistry(queue=q).count == 0
