@@ -19,6 +19,12 @@ from rq import Queue
 from rq.registry import StartedJobRegistry
 
 JOB_TIMEOUT_SECONDS = 120
+#: what every queued job is given: its time limit, and how long RQ keeps its result and its failure
+JOB_OPTIONS: dict[str, Any] = {
+    "job_timeout": JOB_TIMEOUT_SECONDS,
+    "result_ttl": 300,
+    "failure_ttl": 24 * 3600,
+}
 #: jobs of which one queued copy is enough: a nudge for one that is queued and not yet started is
 #: dropped (it will read the database after the caller's commit). See :func:`enqueue`.
 COALESCED = frozenset({"workers.jobs.match_kit", "workers.jobs.rematch_waiting"})
@@ -106,9 +112,7 @@ def enqueue(path: str, *args: Any, job_id: str | None = None, coalesce: bool | N
             _mark(path, args), job_id or "1", nx=True, ex=COALESCE_TTL_SECONDS
         ):
             return True  # a copy is queued and has not started
-        queue(later=path in LATER).enqueue(
-            path, *args, job_id=job_id, job_timeout=JOB_TIMEOUT_SECONDS, result_ttl=300, failure_ttl=24 * 3600
-        )
+        queue(later=path in LATER).enqueue(path, *args, job_id=job_id, **JOB_OPTIONS)
     except RedisError:
         current_app.logger.warning("queue unreachable: %s%r left for the sweep", path, args)
         return False
@@ -126,9 +130,8 @@ def enqueue_once(path: str, key: str, ttl_seconds: int = 300, *args: Any, delay_
     try:
         fresh = redis_connection().set(f"{current_app.config['RQ_QUEUE']}:{key}", 1, nx=True, ex=ttl_seconds)
         if fresh and delay_seconds > 0:
-            queue(later=path in LATER).enqueue_in(
-                timedelta(seconds=delay_seconds), path, *args, job_timeout=JOB_TIMEOUT_SECONDS, result_ttl=300
-            )
+            later = timedelta(seconds=delay_seconds)
+            queue(later=path in LATER).enqueue_in(later, path, *args, **JOB_OPTIONS)
             return True
     except RedisError:
         current_app.logger.warning("queue unreachable: %s left for the sweep", path)

@@ -232,7 +232,7 @@ def drain(deferred: int = 0) -> dict[str, int]:
     Deliveries also give way to a round that is running (the scaled mode): while one is, the job
     comes back :data:`YIELD_PAUSE_SECONDS` later, at most :data:`MAX_YIELDS` times in a row
     (``deferred`` counts them), so on a small machine a round keeps the processor and the database
-    to itself and a notification waits a few seconds at most.
+    to itself and a notification waits for rounds about ten seconds at most.
 
     :raises DeliveryFailed: after all were tried, if a send failed (each failed one is rescheduled).
     """

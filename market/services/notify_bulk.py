@@ -150,14 +150,7 @@ def _stored(value: object) -> str:
 def _insert(rows: list[dict[str, Any]]) -> None:
     """The rows into ``notifications``, in the current transaction."""
     if db.session.connection().dialect.name == "postgresql":
-        seen: dict[int, str] = {}  # the rows share one moment: write it once
-
-        def stored(value: object) -> str:
-            if (text_ := seen.get(id(value))) is None:
-                text_ = seen[id(value)] = _stored(value)
-            return text_
-
-        db.session.execute(_INSERT_FROM_JSON, {"rows": json.dumps(rows, default=stored)})
+        db.session.execute(_INSERT_FROM_JSON, {"rows": json.dumps(rows, default=_stored)})
     else:
         db.session.execute(insert(Notification), rows)
 
