@@ -13,14 +13,20 @@ this script; nothing in the project can turn the outbox off.
 
 * ``--workers 0`` (the default): the rounds run in this process, one kit after the other, as one
   worker runs them, without RQ between (the matching transaction's own cost, least noise).
-* ``--workers K``: K ``python -m workers`` processes (started through this script, which switches
-  the outbox off in them when asked), as ``bench/worker.py`` drains; with the outbox on they also
-  run the delivery jobs that fan the notifications out and send them, as in production (on their
-  own queue, stepping aside while a round runs: ``market/services/deliveries.py``), and the
-  seconds until every notification is sent (to the log: no mail server) are reported too.
+* ``--workers K``: K ``python -m workers`` processes, started once through this script and kept
+  for every drain, as production keeps its workers (a worker started for each drain would pay its
+  first round's cold caches again and again, the outbox's path among them). The outbox is switched
+  for each drain by a Redis key they read once per round (``<queue>:bench-outbox``: both modes pay
+  that read). With the outbox on they also run the delivery jobs that fan the notifications out
+  and send them, as in production (on their own queue, stepping aside while a round runs:
+  ``market/services/deliveries.py``), and the seconds until every notification is sent (to the
+  log: no mail server) are reported too; the next drain starts once they are all sent.
 
 Each mode is drained ``--runs`` times, on and off alternating (which goes first alternates too), so
-both share the machine's noise; medians are reported: orders/s on and off, their ratio, and the
+both share the machine's noise, after one drain in each mode not counted (cold caches). Reported:
+the medians of orders/s on and off and their ratio, the ratio of each pair (on ÷ off) with their
+mean and a 95 % interval for that mean (bootstrap over the pairs, seeded: the drains of 2 workers
+move by ±20 % with the order in which the two kits' rounds meet on their shared workshops), and the
 notifications written per second of matching with the outbox on. In-process, the CPU time the
 drain cost (this process and the database's backends, read from ``/proc``: the server must be
 local) is reported as well, with its ratio: wall time on a machine busy with other work moves by a
@@ -38,6 +44,7 @@ import gc
 import json
 import math
 import os
+import random
 import statistics
 import subprocess
 import sys
@@ -73,6 +80,15 @@ _REAL_TELL_ROUND = notify_bulk.tell_round
 def _tell_nothing(*args: Any, **kwargs: Any) -> int:
     """The outbox off: the round writes no notification and nudges no delivery."""
     return 0
+
+
+SWITCH = f"{scaled.QUEUE}:bench-outbox"
+
+
+def _tell_as_switched(*args: Any, **kwargs: Any) -> int:
+    """A worker's rounds: the outbox as the bench's Redis key says for this drain (on unless "off")."""
+    on = queue().connection.get(SWITCH) != OFF.encode()
+    return (_REAL_TELL_ROUND if on else _tell_nothing)(*args, **kwargs)
 
 
 def reset(app: Flask) -> list[int]:
@@ -130,12 +146,11 @@ def drain_here(app: Flask, kit_ids: list[int], mode: str) -> dict[str, float]:
     return {"seconds": seconds, "cpu_client": client, "cpu_server": server, "cpu_seconds": client + server}
 
 
-def drain_with_workers(app: Flask, kit_ids: list[int], mode: str, workers: int) -> dict[str, float]:
-    """K workers of this script (outbox as ``mode``) started and listening, then the kits' nudges
-    queued: seconds until the last order has left ``pending`` (CPU time is not measured)."""
+def start_workers(app: Flask, workers: int) -> list[subprocess.Popen[bytes]]:
+    """K workers of this script, their rounds' outbox switched by :data:`SWITCH`, listening."""
     procs = [
         subprocess.Popen(
-            [sys.executable, str(Path(__file__).resolve()), "--serve-worker", mode],
+            [sys.executable, str(Path(__file__).resolve()), "--serve-worker"],
             cwd=ROOT,
             env=scaled.worker_env(),
             stdout=subprocess.DEVNULL,
@@ -143,15 +158,20 @@ def drain_with_workers(app: Flask, kit_ids: list[int], mode: str, workers: int) 
         )
         for _ in range(workers)
     ]
-    try:
-        scaled.wait_for_workers(app, workers)
-        with app.app_context():
-            began = time.perf_counter()
-            seconds = scaled.nudge_and_wait(kit_ids, poll=0.01)
-            delivered = wait_for_deliveries(began) if mode == ON else math.nan
-            db.session.remove()
-    finally:
-        stop(app, procs)
+    scaled.wait_for_workers(app, workers)
+    return procs
+
+
+def drain_with_workers(app: Flask, kit_ids: list[int], mode: str) -> dict[str, float]:
+    """The running workers' outbox switched to ``mode``, then the kits' nudges queued: seconds until
+    the last order has left ``pending``, and with the outbox on until every notification is sent
+    (CPU time is not measured)."""
+    with app.app_context():
+        queue().connection.set(SWITCH, mode)
+        began = time.perf_counter()
+        seconds = scaled.nudge_and_wait(kit_ids, poll=0.01)
+        delivered = wait_for_deliveries(began) if mode == ON else math.nan
+        db.session.remove()
     return {"seconds": seconds, "delivered_seconds": delivered}
 
 
@@ -209,7 +229,7 @@ def written(app: Flask) -> tuple[int, int]:
 
 def one_drain(app: Flask, mode: str, workers: int) -> dict[str, float]:
     kit_ids = reset(app)
-    r = drain_with_workers(app, kit_ids, mode, workers) if workers else drain_here(app, kit_ids, mode)
+    r = drain_with_workers(app, kit_ids, mode) if workers else drain_here(app, kit_ids, mode)
     done, notes = written(app)
     cpu = r.get("cpu_seconds", math.nan)
     return {
@@ -225,8 +245,10 @@ def one_drain(app: Flask, mode: str, workers: int) -> dict[str, float]:
 
 def measure(app: Flask, runs: int, workers: int) -> dict[str, list[dict[str, float]]]:
     """``runs`` drains in each mode, alternating, the first mode alternating too, after one drain
-    not counted (the first after posting meets cold caches)."""
+    in each mode not counted (the first after posting, or after the workers started, meets cold
+    caches)."""
     one_drain(app, OFF, workers)
+    one_drain(app, ON, workers)
     out: dict[str, list[dict[str, float]]] = {ON: [], OFF: []}
     for run in range(runs):
         for mode in (ON, OFF) if run % 2 == 0 else (OFF, ON):
@@ -253,6 +275,7 @@ def summary(args: argparse.Namespace, out: dict[str, list[dict[str, float]]]) ->
 
     on, off = median(ON, "orders_per_second"), median(OFF, "orders_per_second")
     ratios = [a["orders_per_second"] / b["orders_per_second"] for a, b in zip(out[ON], out[OFF], strict=True)]
+    low, high = interval(ratios)
     cpu: dict[str, Any] = {}
     if not args.workers:
         cpu_on, cpu_off = median(ON, "orders_per_cpu_second"), median(OFF, "orders_per_cpu_second")
@@ -272,6 +295,8 @@ def summary(args: argparse.Namespace, out: dict[str, list[dict[str, float]]]) ->
         "orders_per_second_outbox_off": round(off, 1),
         "throughput_ratio": round(on / off, 3),
         "throughput_ratio_per_pair": [round(r, 3) for r in ratios],
+        "pair_ratio_mean": round(statistics.fmean(ratios), 3),
+        "pair_ratio_mean_95": [round(low, 3), round(high, 3)],
         **cpu,
         "notifications_per_run": int(median(ON, "notifications")),
         "notifications_per_second": round(median(ON, "notifications_per_second"), 1),
@@ -279,11 +304,19 @@ def summary(args: argparse.Namespace, out: dict[str, list[dict[str, float]]]) ->
     }
 
 
-def serve_worker(mode: str) -> int:
-    """``--serve-worker on|off``: ``python -m workers --no-sweep`` with the rounds' outbox as asked."""
+def interval(values: list[float], resamples: int = 10_000) -> tuple[float, float]:
+    """A 95 % bootstrap interval (percentiles, seeded) for the mean of ``values``."""
+    rng = random.Random(0)
+    means = sorted(statistics.fmean(rng.choices(values, k=len(values))) for _ in range(resamples))
+    return means[int(0.025 * resamples)], means[int(0.975 * resamples) - 1]
+
+
+def serve_worker() -> int:
+    """``--serve-worker``: ``python -m workers --no-sweep`` with the rounds' outbox switched by
+    :data:`SWITCH`."""
     from workers.__main__ import main as worker_main
 
-    outbox(mode)
+    notify_bulk.tell_round = _tell_as_switched  # type: ignore[assignment]
     return worker_main(["--no-sweep"])
 
 
@@ -294,10 +327,10 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--runs", type=int, default=5, help="drains per mode; medians are shown")
     parser.add_argument("--workers", type=int, default=0, help="0: rounds in this process; K: K workers")
     parser.add_argument("--seed", type=int, default=scaled.DEFAULT_SEED)
-    parser.add_argument("--serve-worker", choices=(ON, OFF), help=argparse.SUPPRESS)
+    parser.add_argument("--serve-worker", action="store_true", help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
     if args.serve_worker:
-        return serve_worker(args.serve_worker)
+        return serve_worker()
     args.post = "single"
     app = scaled.bench_app()
     where = f"{args.workers} workers" if args.workers else "rounds in this process"
@@ -312,11 +345,19 @@ def main(argv: list[str] | None = None) -> int:
         f"{'run':>4} {'outbox':>4} {'orders/s':>9} {'drain s':>8} {'orders/cpu':>10} {'cpu s':>6}"
         f" {'notes':>8} {'notes/s':>9}"
     )
-    s = summary(args, measure(app, args.runs, args.workers))
+    procs = start_workers(app, args.workers) if args.workers else []
+    try:
+        s = summary(args, measure(app, args.runs, args.workers))
+    finally:
+        stop(app, procs)
     print(
         f"median: {s['orders_per_second_outbox_on']} orders/s with the outbox, "
         f"{s['orders_per_second_outbox_off']} without (ratio {s['throughput_ratio']}); "
         f"{s['notifications_per_second']} notifications written a second"
+    )
+    print(
+        f"per pair (on ÷ off): mean {s['pair_ratio_mean']}, 95 % interval of the mean"
+        f" {s['pair_ratio_mean_95'][0]}–{s['pair_ratio_mean_95'][1]}"
     )
     if args.workers:
         print(
