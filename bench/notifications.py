@@ -6,7 +6,7 @@ workshops placed like ``bench/marketgen.py``, ``--orders`` orders of its stream 
 service layer with nobody on the queue). Then the same posted orders are drained again and again,
 from scratch each time (jobs, events, matching audit entries and notifications deleted, orders
 pending again), alternately with the outbox **on** (as in production: each round writes its
-notifications with one INSERT, ``market/services/notify_bulk.py``, and nudges the delivery job)
+notifications with one COPY, ``market/services/notify_bulk.py``, and nudges the delivery job)
 and **off** (``notify_bulk.tell_round`` replaced by a no-op in the process that runs the rounds:
 the same rounds writing no notification and nudging nothing). The off switch exists only in
 this script; nothing in the project can turn the outbox off.
