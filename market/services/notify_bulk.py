@@ -145,10 +145,11 @@ def _stored(value: datetime) -> datetime:
 
 
 def _insert(rows: list[dict[str, Any]]) -> None:
-    """The rows into ``notifications``, in the current transaction: on PostgreSQL by COPY (about
-    half the time of one INSERT over the rows as a JSON array, measured in bench/README.md)."""
+    """The rows into ``notifications``, in the current transaction: on PostgreSQL through psycopg 3
+    (the driver shipped) by COPY, about half the time of one INSERT over the rows as a JSON array
+    (bench/README.md); through any other driver by one executemany."""
     connection = db.session.connection()
-    if connection.dialect.name != "postgresql":
+    if connection.dialect.driver != "psycopg":
         db.session.execute(insert(Notification), rows)
         return
     moments = {m: _stored(m) for m in {r["created_at"] for r in rows}}  # a round has one
